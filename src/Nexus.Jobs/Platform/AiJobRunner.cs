@@ -1,0 +1,82 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+using Dapper;
+using Hangfire;
+using Hangfire.Server;
+using Microsoft.Extensions.Logging;
+using Nexus.Jobs.Execution;
+using Npgsql;
+
+namespace Nexus.Jobs.Platform;
+
+/// <summary>The Hangfire entry point of every AI job: loads the record, runs the executor, records the result.</summary>
+public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors executors, ILogger<AiJobRunner> logger)
+{
+    private const string LoadSql = """
+        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome
+        from nexus.ai_jobs where id = @Id
+        """;
+
+    // 'failed' may be overwritten: an operator can requeue a failed job from the dashboard.
+    private const string CompleteSql = """
+        update nexus.ai_jobs
+        set outcome = 'completed', result = @Result::jsonb, error = null,
+            started_at = @StartedAt, completed_at = @CompletedAt, retry_count = @RetryCount
+        where id = @Id and (outcome is null or outcome = 'failed')
+        """;
+
+    /// <summary>Runs the job. The arguments after <paramref name="jobId"/> are for the dashboard's benefit.</summary>
+    [DisplayName("{1} {0} (workspace {2})")]
+    public async Task RunAsync(string jobId, string type, long workspaceId, PerformContext? context, CancellationToken cancellationToken)
+    {
+        var startedAt = Clock.UtcNowMicros();
+        Row? row;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(LoadSql, new { Id = jobId }, cancellationToken: cancellationToken));
+        }
+        if (row is null)
+        {
+            // Cannot happen while the record and the Hangfire job are created in one transaction.
+            throw new PermanentJobFailureException(JobErrorCodes.HandlerError, $"No record for {jobId}");
+        }
+        if (row.Outcome is StatusMapping.OutcomeCompleted or StatusMapping.OutcomeCancelled)
+        {
+            // Delivered again after it finished (at-least-once): the first run's outcome stands.
+            logger.LogInformation("Job {JobId} already {Outcome}; not running it again", jobId, row.Outcome);
+            return;
+        }
+
+        var retryCount = context?.GetJobParameter<int>("RetryCount") ?? 0;
+        var parameters = JsonNode.Parse(row.Params) as JsonObject ?? [];
+        var execution = new JobExecution(jobId, row.Type, row.WorkspaceId, parameters, retryCount + 1);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId, ["WorkspaceId"] = row.WorkspaceId, ["JobType"] = row.Type });
+
+        var result = await executors.ExecuteAsync(execution, cancellationToken);
+
+        await using (var connection = await dataSource.OpenConnectionAsync(CancellationToken.None))
+        {
+            // Not cancellable: the work is done, and losing its result to a shutdown would mean doing it again.
+            await connection.ExecuteAsync(CompleteSql, new
+            {
+                Id = jobId,
+                Result = result.ToJsonString(),
+                StartedAt = startedAt,
+                CompletedAt = Clock.UtcNowMicros(),
+                RetryCount = retryCount,
+            });
+        }
+    }
+
+    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome);
+}
+
+/// <summary>UTC now, truncated to PostgreSQL's microsecond precision so values round-trip exactly.</summary>
+public static class Clock
+{
+    public static DateTime UtcNowMicros()
+    {
+        var now = DateTime.UtcNow;
+        return new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);
+    }
+}

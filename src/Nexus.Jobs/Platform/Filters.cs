@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Dapper;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.States;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Nexus.Jobs.Execution;
+using Npgsql;
+
+namespace Nexus.Jobs.Platform;
+
+/// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>.</summary>
+/// <remarks>Registered in DI rather than in the static <c>GlobalJobFilters</c>, so two hosts in one process (tests) keep their own.</remarks>
+public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, JobOutcomeFilter outcome) : IJobFilterProvider
+{
+    public IEnumerable<JobFilter> GetFilters(Job job) =>
+        JobFilterProviders.Providers.GetFilters(job)
+            .Where(f => f.Instance is not AutomaticRetryAttribute)
+            .Append(new JobFilter(retry, JobFilterScope.Global, 20))
+            .Append(new JobFilter(outcome, JobFilterScope.Global, 30));
+}
+
+/// <summary>Hangfire's <see cref="AutomaticRetryAttribute"/>, configured per job type from <c>AiJobs:Retry</c>.</summary>
+public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) : IElectStateFilter, IApplyStateFilter
+{
+    private readonly ConcurrentDictionary<string, AutomaticRetryAttribute> _byType = new(StringComparer.Ordinal);
+
+    public void OnStateElection(ElectStateContext context) => For(context.BackgroundJob.Job).OnStateElection(context);
+
+    public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction) =>
+        For(context.BackgroundJob.Job).OnStateApplied(context, transaction);
+
+    public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction) =>
+        For(context.BackgroundJob.Job).OnStateUnapplied(context, transaction);
+
+    private AutomaticRetryAttribute For(Job? job)
+    {
+        var type = job?.Type == typeof(AiJobRunner) && job.Args.Count > 1 && job.Args[1] is string t ? t : "";
+        return _byType.GetOrAdd(type, key =>
+        {
+            var policy = key.Length == 0 ? options.CurrentValue.DefaultRetry : options.CurrentValue.RetryFor(key);
+            var delays = policy.DelaysSeconds.Length == 0 ? [0] : policy.DelaysSeconds;
+            return new AutomaticRetryAttribute
+            {
+                Attempts = policy.Attempts,
+                // One delay per attempt, the last repeating, so Hangfire never indexes past the end.
+                DelaysInSeconds = Enumerable.Range(0, Math.Max(1, policy.Attempts)).Select(i => delays[Math.Min(i, delays.Length - 1)]).ToArray(),
+                ExceptOn = [typeof(PermanentJobFailureException)],
+                OnAttemptsExceeded = AttemptsExceededAction.Fail,
+            };
+        });
+    }
+}
+
+/// <summary>Writes the terminal outcome of failed and cancelled jobs onto our record, and ends the rest of a sequential batch.</summary>
+/// <remarks>
+/// Hangfire treats Failed as not final, so a continuation waiting on a failed job would wait forever; and when a
+/// job is deleted, Hangfire deletes its continuations with a generic reason. This filter gives every later job of
+/// the batch the outcome <c>cancelled</c> with a reason naming the job that ended the batch.
+/// </remarks>
+public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<JobOutcomeFilter> logger) : IApplyStateFilter
+{
+    /// <summary>Marks deletion reasons written by the platform: the text after it is the public reason.</summary>
+    public const string ReasonPrefix = "nexus: ";
+
+    /// <summary>Marks deletions the platform makes because an earlier job of the batch ended the batch.</summary>
+    public const string CascadePrefix = "nexus-cascade: ";
+
+    // Hangfire's ContinuationsSupportAttribute deletes continuations of a deleted parent with this reason.
+    private const string ContinuationNotMet = "Continuation condition was not met";
+
+    private const string JobSql = """
+        select j.id as Id, j.batch_id as BatchId, j.batch_position as Position, coalesce(b.sequential, false) as Sequential
+        from nexus.ai_jobs j left join nexus.ai_batches b on b.id = j.batch_id
+        where j.id = @Id
+        """;
+
+    // The job that ended a sequential batch is the first one that did not complete: every job before it did.
+    private const string RootSql = """
+        select id as Id, batch_position as Position, outcome as Outcome
+        from nexus.ai_jobs
+        where batch_id = @BatchId and batch_position < @Position and outcome is distinct from 'completed'
+        order by batch_position limit 1
+        """;
+
+    private const string FailSql = """
+        update nexus.ai_jobs
+        set outcome = 'failed', error = @Error::jsonb, retry_count = @RetryCount, completed_at = @Now,
+            started_at = coalesce(started_at,
+                (select max(s.createdat) from hangfire.state s where s.jobid = @HangfireId and s.name = 'Processing'))
+        where id = @Id and outcome is null
+        """;
+
+    private const string CancelSql = """
+        update nexus.ai_jobs
+        set outcome = 'cancelled', error = @Error::jsonb, completed_at = @Now
+        where id = @Id and (outcome is null or outcome = 'failed')
+        """;
+
+    private const string LaterJobsSql = """
+        select hangfire_job_id from nexus.ai_jobs
+        where batch_id = @BatchId and batch_position > @Position and outcome is null
+        order by batch_position
+        """;
+
+    public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
+    {
+        var job = context.BackgroundJob.Job;
+        if (job?.Type != typeof(AiJobRunner) || job.Args.Count == 0 || job.Args[0] is not string jobId)
+        {
+            return;
+        }
+        switch (context.NewState)
+        {
+            case FailedState failed:
+                OnFailed(context, jobId, failed);
+                break;
+            case DeletedState deleted:
+                OnDeleted(context, jobId, deleted);
+                break;
+        }
+    }
+
+    public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
+    {
+    }
+
+    private void OnFailed(ApplyStateContext context, string jobId, FailedState failed)
+    {
+        var code = failed.Exception is JobFailureException j ? j.Code : JobErrorCodes.HandlerError;
+        _ = int.TryParse(context.Connection.GetJobParameter(context.BackgroundJob.Id, "RetryCount"), out var retryCount);
+        using var connection = dataSource.OpenConnection();
+        var error = JsonSerializer.Serialize(new { code, message = failed.Exception.Message, retry_count = retryCount });
+        connection.Execute(FailSql, new
+        {
+            Id = jobId, Error = error, RetryCount = retryCount, Now = Clock.UtcNowMicros(),
+            HangfireId = long.Parse(context.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
+        if (record is { Sequential: true, BatchId: not null })
+        {
+            CancelLaterJobs(connection, record, $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) failed");
+        }
+    }
+
+    private void OnDeleted(ApplyStateContext context, string jobId, DeletedState deleted)
+    {
+        if (context.OldStateName == FailedState.StateName)
+        {
+            // Removing a failed job from the dashboard does not make it cancelled: failed is final for clients.
+            return;
+        }
+        using var connection = dataSource.OpenConnection();
+        var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
+        if (record is null)
+        {
+            return;
+        }
+        var reason = deleted.Reason ?? "";
+        string publicReason;
+        var cascaded = false;
+        if (reason.StartsWith(CascadePrefix, StringComparison.Ordinal))
+        {
+            publicReason = reason[CascadePrefix.Length..];
+            cascaded = true;
+        }
+        else if (reason.StartsWith(ReasonPrefix, StringComparison.Ordinal))
+        {
+            publicReason = reason[ReasonPrefix.Length..];
+        }
+        else if (reason == ContinuationNotMet && record is { Sequential: true, Position: > 0 }
+                 && connection.QuerySingleOrDefault<RootRow>(RootSql, new { record.BatchId, record.Position }) is { } root)
+        {
+            // Hangfire's own cascade runs before the root's outcome is written: an unwritten outcome means it is being cancelled.
+            publicReason = $"Cancelled because {root.Id} (job {root.Position + 1} of {record.BatchId}) " +
+                (root.Outcome == StatusMapping.OutcomeFailed ? "failed" : "was cancelled");
+            cascaded = true;
+        }
+        else
+        {
+            publicReason = string.IsNullOrEmpty(reason) ? "Deleted by an operator" : $"Deleted by an operator: {reason}";
+        }
+
+        var error = JsonSerializer.Serialize(new { code = JobErrorCodes.Cancelled, message = publicReason });
+        connection.Execute(CancelSql, new { Id = jobId, Error = error, Now = Clock.UtcNowMicros() });
+        if (record is { Sequential: true, BatchId: not null })
+        {
+            CancelLaterJobs(connection, record, cascaded
+                ? publicReason
+                : $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) was cancelled");
+        }
+    }
+
+    private void CancelLaterJobs(NpgsqlConnection connection, JobRow record, string reason)
+    {
+        var later = connection.Query<long>(LaterJobsSql, new { record.BatchId, record.Position }).ToList();
+        if (later.Count == 0)
+        {
+            return;
+        }
+        var client = services.GetRequiredService<IBackgroundJobClient>();
+        foreach (var hangfireId in later)
+        {
+            // Later jobs of a sequential batch are Awaiting; anything else has moved on and is left alone.
+            var changed = client.ChangeState(hangfireId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                new DeletedState { Reason = CascadePrefix + reason }, AwaitingState.StateName);
+            if (!changed)
+            {
+                logger.LogDebug("Batch job {HangfireId} was no longer awaiting; left as it is", hangfireId);
+            }
+        }
+    }
+
+    private sealed record JobRow(string Id, string? BatchId, int? Position, bool Sequential);
+
+    private sealed record RootRow(string Id, int Position, string? Outcome);
+}

@@ -1,0 +1,82 @@
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Nexus.Jobs.Execution;
+using Nexus.Jobs.Storage;
+using Npgsql;
+
+namespace Nexus.Jobs.Platform;
+
+/// <summary>Registers the engine: data source, Hangfire storage and (for the worker role) its server.</summary>
+public static class HangfireSetup
+{
+    public static IServiceCollection AddNexusEngine(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
+        services.AddOptions<NexusOptions>().BindConfiguration(NexusOptions.Section).ValidateDataAnnotations()
+            .Validate(o => NexusOptions.ParseRoles(o.Roles) is not null, "Nexus:Roles must be 'api', 'worker' or 'api,worker'.")
+            .ValidateOnStart();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AiJobsOptions>().BindConfiguration(AiJobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AiJobsOptions>, AiJobsOptionsValidator>();
+
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "nexus" }.Build());
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var storageOptions = new PostgreSqlStorageOptions
+            {
+                SchemaName = Migrator.HangfireSchema,
+                PrepareSchemaIfNecessary = false, // Migrator installs it at start, under our lock
+                QueuePollInterval = workers.QueuePollInterval,
+                InvisibilityTimeout = workers.InvisibilityTimeout,
+                UseSlidingInvisibilityTimeout = true,
+                EnableLongPolling = workers.LongPolling,
+                // Lets Hangfire's job creation join the dispatcher's TransactionScope (one record, one job, one commit).
+                EnableTransactionScopeEnlistment = true,
+            };
+            return new PostgreSqlStorage(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), storageOptions);
+        });
+        services.AddSingleton<PerTypeRetryFilter>();
+        services.AddSingleton<JobOutcomeFilter>();
+        services.AddSingleton<IJobFilterProvider, NexusJobFilterProvider>();
+
+        services.AddHangfire((_, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+
+        services.AddHttpClient<RemoteWorkerExecutor>(RemoteWorkerExecutor.HttpClientName, client =>
+            client.Timeout = Timeout.InfiniteTimeSpan); // per-type timeouts are applied per call
+        services.AddScoped<JobExecutors>();
+        services.AddScoped<AiJobRunner>();
+        services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<JobStatusReader>();
+        services.AddSingleton<JobCanceller>();
+        services.AddSingleton<Auth.ApiKeys>();
+        return services;
+    }
+
+    /// <summary>Adds the Hangfire server that runs jobs from the three priority queues.</summary>
+    public static IServiceCollection AddNexusWorkers(this IServiceCollection services)
+    {
+        services.AddHangfireServer((sp, server) =>
+        {
+            var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            server.WorkerCount = workers.WorkerCount;
+            server.Queues = Queues.All;
+            server.ShutdownTimeout = workers.ShutdownTimeout;
+            server.SchedulePollingInterval = workers.SchedulePollingInterval;
+            server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+        });
+        return services;
+    }
+
+    private sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory
+    {
+        public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
+    }
+}
