@@ -31,7 +31,7 @@ create table if not exists nexus.ai_jobs (
     workspace_id             bigint      not null,
     type                     text        not null,
     priority                 text        not null check (priority in ('high', 'normal', 'low')),
-    params                   jsonb       not null,
+    params                   json        not null,  -- json, not jsonb: clients get their keys back in their order
     batch_id                 text        references nexus.ai_batches (id),
     batch_position           int,
     hangfire_job_id          bigint      not null,
@@ -41,7 +41,7 @@ create table if not exists nexus.ai_jobs (
     outcome                  text        check (outcome in ('completed', 'failed', 'cancelled')),
     started_at               timestamptz,
     completed_at             timestamptz,
-    result                   jsonb,
+    result                   json,
     error                    jsonb,                    -- {code, message, retry_count} or the cancel reason
     retry_count              int         not null default 0
 );

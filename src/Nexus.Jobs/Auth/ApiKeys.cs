@@ -118,7 +118,22 @@ public sealed class ApiKeys(NpgsqlDataSource dataSource)
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private sealed record SecretRow(long WorkspaceId, byte[] Hash, string[] Scopes, DateTime? RevokedAt);
+    // Classes rather than positional records: Npgsql reports text[] as System.Array, which Dapper's
+    // constructor matching refuses, while property assignment converts it.
+    private sealed class SecretRow
+    {
+        public long WorkspaceId { get; init; }
+        public byte[] Hash { get; init; } = [];
+        public string[] Scopes { get; init; } = [];
+        public DateTime? RevokedAt { get; init; }
+    }
 
-    private sealed record KeyRow(string Id, long WorkspaceId, string[] Scopes, DateTime CreatedAt, DateTime? RevokedAt);
+    private sealed class KeyRow
+    {
+        public string Id { get; init; } = "";
+        public long WorkspaceId { get; init; }
+        public string[] Scopes { get; init; } = [];
+        public DateTime CreatedAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+    }
 }

@@ -20,7 +20,7 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
     // 'failed' may be overwritten: an operator can requeue a failed job from the dashboard.
     private const string CompleteSql = """
         update nexus.ai_jobs
-        set outcome = 'completed', result = @Result::jsonb, error = null,
+        set outcome = 'completed', result = @Result::json, error = null,
             started_at = @StartedAt, completed_at = @CompletedAt, retry_count = @RetryCount
         where id = @Id and (outcome is null or outcome = 'failed')
         """;

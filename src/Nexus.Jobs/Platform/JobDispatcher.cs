@@ -38,7 +38,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
 
     // Serialises dispatch per workspace so that the queued-jobs cap holds under concurrent requests.
     private const string PrepareSql = """
-        select pg_advisory_xact_lock(hashtext('nexus.dispatch:' || @WorkspaceId));
+        select pg_advisory_xact_lock(hashtext(@LockKey));
 
         select count(*)::int
         from nexus.ai_jobs j join hangfire.job h on h.id = j.hangfire_job_id
@@ -71,7 +71,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
 
     private const string InsertJobSql = """
         insert into nexus.ai_jobs (id, workspace_id, type, priority, params, batch_id, batch_position, hangfire_job_id, created_at, estimated_completion_at)
-        values (@Id, @WorkspaceId, @Type, @Priority, @Params::jsonb, @BatchId, @Position, @HangfireJobId, @CreatedAt, @EstimatedCompletionAt)
+        values (@Id, @WorkspaceId, @Type, @Priority, @Params::json, @BatchId, @Position, @HangfireJobId, @CreatedAt, @EstimatedCompletionAt)
         """;
 
     /// <summary>Test seam: runs inside the transaction after the Hangfire jobs exist and before our records are written.</summary>
@@ -95,7 +95,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         Inputs inputs;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            using var reader = await connection.QueryMultipleAsync(new CommandDefinition(PrepareSql, new { WorkspaceId = workspaceId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
+            using var reader = await connection.QueryMultipleAsync(new CommandDefinition(PrepareSql, new { WorkspaceId = workspaceId, LockKey = "nexus.dispatch:" + workspaceId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
             await reader.ReadAsync<object>(); // the lock
             var queued = await reader.ReadSingleAsync<int>();
             var medians = (await reader.ReadAsync<MedianRow>()).ToDictionary(m => m.Type, StringComparer.Ordinal);

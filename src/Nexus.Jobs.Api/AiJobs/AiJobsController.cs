@@ -1,0 +1,219 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Nexus.Jobs.Api.Auth;
+using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Api.Http;
+using Nexus.Jobs.Platform;
+
+namespace Nexus.Jobs.Api.AiJobs;
+
+/// <summary>The AI Jobs API (seed 002): dispatch, status, list, cancel and batches.</summary>
+[ApiController]
+[Route("api/ai-jobs")]
+[Produces("application/json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, Problems.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, Problems.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, Problems.ContentType)]
+public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader reader, JobCanceller canceller) : ControllerBase
+{
+    /// <summary>Dispatch a job</summary>
+    /// <remarks>
+    /// Queues one job in its priority queue (high before normal before low) and answers 202 at once.
+    /// Scope <c>ai-jobs:write</c>. Honours <c>Idempotency-Key</c>.
+    /// Errors: 400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE, 415 MALFORMED_REQUEST, 422 INVALID_JOB_TYPE /
+    /// VALIDATION_FAILED / IDEMPOTENCY_CONFLICT, 409 IDEMPOTENCY_IN_FLIGHT, 429 QUEUE_FULL (with Retry-After).
+    /// </remarks>
+    [HttpPost]
+    [Authorize(Policy = Policies.AiJobsWrite)]
+    [Idempotent]
+    [Consumes(typeof(DispatchJobRequest), "application/json")]
+    [ProducesResponseType<Envelope<AcceptedJobDto>>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, Problems.ContentType)]
+    public async Task<IActionResult> Dispatch()
+    {
+        // The body is parsed by hand (RequestJson) for precise errors; [Consumes] documents its shape.
+        var (body, problem) = await RequestJson.ObjectAsync(HttpContext);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = new AiJobRequests.Errors();
+        var job = AiJobRequests.ParseJob(body, "", errors);
+        if (errors.Fields.Count > 0 || job is null)
+        {
+            return Problems.Validation(HttpContext, errors.UnknownType ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors.Fields);
+        }
+        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), [job], batch: null, HttpContext.RequestAborted);
+        if (result is DispatchResult.QueueFull full)
+        {
+            return QueueFull(full);
+        }
+        var accepted = ((DispatchResult.Accepted)result).Jobs[0];
+        Response.Headers.Location = $"/api/ai-jobs/{accepted.Id}";
+        return StatusCode(StatusCodes.Status202Accepted, new Envelope<AcceptedJobDto>(new AcceptedJobDto(
+            accepted.Id, accepted.Type, JobStatus.Queued.Name(), accepted.Priority.Name(), JobDto.Parse(accepted.Params),
+            accepted.CreatedAt, accepted.EstimatedCompletionAt)));
+    }
+
+    /// <summary>Get a job's status</summary>
+    /// <remarks>
+    /// Status is queued (waiting, waiting for a retry, or waiting on an earlier batch job), running, completed (with
+    /// <c>result</c>), failed (after all retries, with <c>error</c>) or cancelled (with <c>error.code</c> CANCELLED and the
+    /// reason). Scope <c>ai-jobs:read</c> or any read scope. Another workspace's id answers 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("{id}")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<Envelope<JobDto>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> Get(string id)
+    {
+        var job = PublicIds.IsJobId(id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
+        return job is null ? JobNotFound(id) : Ok(new Envelope<JobDto>(JobDto.From(job)));
+    }
+
+    /// <summary>List jobs</summary>
+    /// <remarks>
+    /// Newest first. Filters: <c>type</c>, <c>status</c>, <c>start_date</c> and <c>end_date</c> (a date such as 2026-03-12,
+    /// which covers that whole day, or an ISO 8601 date-time with offset; both bounds inclusive), <c>limit</c> 1..100
+    /// (default 20), <c>cursor</c> from the previous page's <c>next_cursor</c> (null on the last page).
+    /// Errors: 422 VALIDATION_FAILED / INVALID_JOB_TYPE.
+    /// </remarks>
+    [HttpGet]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<JobPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    public async Task<IActionResult> List(
+        [FromQuery] string? type, [FromQuery] string? status, [FromQuery(Name = "start_date")] string? startDate,
+        [FromQuery(Name = "end_date")] string? endDate, [FromQuery] string? limit, [FromQuery] string? cursor)
+    {
+        _ = (type, status, startDate, endDate, limit, cursor); // documented here, parsed from the raw query for exact errors
+        var errors = new AiJobRequests.Errors();
+        var query = AiJobRequests.ParseList(Request.Query, errors);
+        if (query is null)
+        {
+            return Problems.Validation(HttpContext, errors.UnknownType && errors.Fields.Count == 1 ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors.Fields);
+        }
+        var (jobs, more) = await reader.ListAsync(User.WorkspaceId(), query, HttpContext.RequestAborted);
+        var next = more ? AiJobRequests.EncodeCursor(jobs[^1].CreatedAt, jobs[^1].Id) : null;
+        return Ok(new JobPage(jobs.Select(JobDto.From).ToList(), next));
+    }
+
+    /// <summary>Cancel a queued job</summary>
+    /// <remarks>
+    /// 204 for a queued job (and again for one already cancelled). A queued job of a sequential batch takes the
+    /// later jobs of the batch with it. 409 JOB_NOT_CANCELLABLE for running, completed or failed jobs.
+    /// Scope <c>ai-jobs:write</c>.
+    /// </remarks>
+    [HttpDelete("{id}")]
+    [Authorize(Policy = Policies.AiJobsWrite)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, Problems.ContentType)]
+    public async Task<IActionResult> Cancel(string id)
+    {
+        if (!PublicIds.IsJobId(id))
+        {
+            return JobNotFound(id);
+        }
+        var (outcome, status) = await canceller.CancelAsync(User.WorkspaceId(), id, HttpContext.RequestAborted);
+        return outcome switch
+        {
+            CancelOutcome.Cancelled => NoContent(),
+            CancelOutcome.NotFound => JobNotFound(id),
+            _ => Problems.Result(HttpContext, StatusCodes.Status409Conflict, ErrorCodes.JobNotCancellable, "Job not cancellable",
+                $"Job {id} is {status?.Name() ?? "no longer queued"}; only queued jobs can be cancelled."),
+        };
+    }
+
+    /// <summary>Dispatch a batch</summary>
+    /// <remarks>
+    /// 1 to 20 jobs, all validated before any is queued. <c>sequential: true</c> runs them in order: job n+1 starts only
+    /// after job n completed, and if job n fails or is cancelled every later job ends cancelled with a reason naming it.
+    /// Scope <c>ai-jobs:write</c>. Honours <c>Idempotency-Key</c>. Errors as for dispatch, plus 422 BATCH_TOO_LARGE.
+    /// </remarks>
+    [HttpPost("batch")]
+    [Authorize(Policy = Policies.AiJobsWrite)]
+    [Idempotent]
+    [Consumes(typeof(DispatchBatchRequest), "application/json")]
+    [ProducesResponseType<Envelope<AcceptedBatchDto>>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, Problems.ContentType)]
+    public async Task<IActionResult> DispatchBatch()
+    {
+        var (body, problem) = await RequestJson.ObjectAsync(HttpContext);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = new AiJobRequests.Errors();
+        var (jobs, sequential) = AiJobRequests.ParseBatch(body, errors, out var tooLarge);
+        if (tooLarge)
+        {
+            return Problems.Result(HttpContext, StatusCodes.Status422UnprocessableEntity, ErrorCodes.BatchTooLarge, "Batch too large",
+                $"A batch holds at most {AiJobRequests.MaxBatch} jobs.", errors.Fields);
+        }
+        if (errors.Fields.Count > 0)
+        {
+            return Problems.Validation(HttpContext, errors.UnknownType ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors.Fields);
+        }
+        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), jobs, batch: sequential, HttpContext.RequestAborted);
+        if (result is DispatchResult.QueueFull full)
+        {
+            return QueueFull(full);
+        }
+        var accepted = (DispatchResult.Accepted)result;
+        Response.Headers.Location = $"/api/ai-jobs/batch/{accepted.BatchId}";
+        return StatusCode(StatusCodes.Status202Accepted, new Envelope<AcceptedBatchDto>(new AcceptedBatchDto(
+            accepted.BatchId!, sequential, accepted.Jobs.Select(j => new BatchJobDto(j.Id, j.Type, JobStatus.Queued.Name())).ToList())));
+    }
+
+    /// <summary>Get a batch</summary>
+    /// <remarks>
+    /// The batch's jobs in order with their full status, counts per status, and an overall status: queued (nothing
+    /// started), running, completed (all completed), failed (all ended, one or more failed) or cancelled (all ended,
+    /// none failed, one or more cancelled). An unknown batch answers 404 JOB_NOT_FOUND. Scope <c>ai-jobs:read</c>.
+    /// </remarks>
+    [HttpGet("batch/{batchId}")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<Envelope<BatchDto>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> GetBatch(string batchId)
+    {
+        var batch = PublicIds.IsBatchId(batchId) ? await reader.GetBatchAsync(User.WorkspaceId(), batchId, HttpContext.RequestAborted) : null;
+        return batch is null
+            ? Problems.NotFound(HttpContext, $"No batch {Shorten(batchId)} in this workspace.")
+            : Ok(new Envelope<BatchDto>(BatchDto.From(batch)));
+    }
+
+    private ObjectResult JobNotFound(string id) => Problems.NotFound(HttpContext, $"No job {Shorten(id)} in this workspace.");
+
+    private ObjectResult QueueFull(DispatchResult.QueueFull full)
+    {
+        Response.Headers.RetryAfter = full.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Result(HttpContext, StatusCodes.Status429TooManyRequests, ErrorCodes.QueueFull, "Queue full",
+            $"This workspace has {full.Queued} jobs waiting (the limit is {full.Cap}); retry after {full.RetryAfterSeconds} s.");
+    }
+
+    private static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";
+}
+
+/// <summary>Body of <c>POST /api/ai-jobs</c> (for the OpenAPI document).</summary>
+/// <param name="Type">pricing_recalculate, review_sentiment, return_classify, llm_visibility_score, competitor_scan or listing_optimize.</param>
+/// <param name="Params">Per type: skus (1..1000 strings; required for pricing_recalculate, llm_visibility_score, competitor_scan, listing_optimize), marketplace (e.g. amazon_us), apply (boolean), since_days / window_days (1..3650), assistants (names).</param>
+/// <param name="Priority">low, normal (default) or high.</param>
+public sealed record DispatchJobRequest(string Type, System.Text.Json.JsonElement? Params, string? Priority);
+
+/// <summary>Body of <c>POST /api/ai-jobs/batch</c> (for the OpenAPI document).</summary>
+/// <param name="Jobs">1 to 20 jobs.</param>
+/// <param name="Sequential">Run in order, each after the previous completed (default false: in parallel).</param>
+public sealed record DispatchBatchRequest(IReadOnlyList<DispatchJobRequest> Jobs, bool? Sequential);

@@ -1,0 +1,207 @@
+using System.Globalization;
+using Nexus.Jobs.Api.Dashboard;
+using Nexus.Jobs.Auth;
+using Nexus.Jobs.Platform;
+using Nexus.Jobs.Storage;
+using Npgsql;
+
+namespace Nexus.Jobs.Api.Cli;
+
+/// <summary>Operator commands on the service's own entry point: <c>keys create|list|revoke</c>, <c>migrate</c>, <c>dashboard hash-password</c>.</summary>
+/// <remarks>
+/// They use the same configuration and database as the service: <c>ConnectionStrings:Jobs</c> when set, else the
+/// embedded cluster in the same folder (joined if the service is running, started and stopped again if not).
+/// Exit codes: 0 done, 1 failed, 2 bad arguments.
+/// </remarks>
+public static class Cli
+{
+    private static readonly string[] Commands = ["keys", "migrate", "dashboard", "help", "--help"];
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (words, options, configArgs) = Split(args);
+        try
+        {
+            return words switch
+            {
+                ["keys", "create"] => await WithDatabase(configArgs, db => CreateKeyAsync(db, options)),
+                ["keys", "list"] => await WithDatabase(configArgs, db => ListKeysAsync(db, options)),
+                ["keys", "revoke", var id] => await WithDatabase(configArgs, db => RevokeKeyAsync(db, id)),
+                ["migrate"] => await WithDatabase(configArgs, _ =>
+                {
+                    Console.WriteLine($"Database is at schema version {Migrator.LatestVersion} (and Hangfire's schema is installed).");
+                    return Task.FromResult(0);
+                }),
+                ["dashboard", "hash-password"] => HashPassword(),
+                ["help"] or ["--help"] => Usage(null, 0),
+                _ => Usage($"Unknown command: {string.Join(' ', words)}", 2),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Usage(e.Message, 2);
+        }
+        catch (Exception e) when (e is LocalPostgresUnavailableException or NpgsqlException)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> CreateKeyAsync(JobsDatabase db, Dictionary<string, string> options)
+    {
+        var workspace = Workspace(options);
+        if (!options.TryGetValue("scopes", out var scopeList) || string.IsNullOrWhiteSpace(scopeList))
+        {
+            throw new UsageException("keys create needs --scopes a,b[,c]");
+        }
+        var scopes = scopeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = scopes.Where(s => !Scopes.IsKnown(s)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException($"Unknown scope(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", Scopes.All)}");
+        }
+        await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
+        var (info, plaintext) = await new ApiKeys(dataSource).CreateAsync(workspace, scopes);
+        Console.WriteLine($"Created {info.Id} for workspace {info.WorkspaceId} with scopes {string.Join(",", info.Scopes)}.");
+        Console.WriteLine("The key is shown once; store it now:");
+        Console.WriteLine(plaintext);
+        return 0;
+    }
+
+    private static async Task<int> ListKeysAsync(JobsDatabase db, Dictionary<string, string> options)
+    {
+        var workspace = Workspace(options);
+        await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
+        var keys = await new ApiKeys(dataSource).ListAsync(workspace);
+        Console.WriteLine($"{"id",-34} {"created_at",-20} {"status",-8} scopes");
+        foreach (var key in keys)
+        {
+            Console.WriteLine($"{key.Id,-34} {key.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {(key.RevokedAt is null ? "active" : "revoked"),-8} {string.Join(",", key.Scopes)}");
+        }
+        if (keys.Count == 0)
+        {
+            Console.WriteLine($"(no keys for workspace {workspace})");
+        }
+        return 0;
+    }
+
+    private static async Task<int> RevokeKeyAsync(JobsDatabase db, string id)
+    {
+        if (!PublicIds.IsKeyId(id))
+        {
+            throw new UsageException($"'{id}' is not a key id (key_ followed by 26 characters, as 'keys list' shows).");
+        }
+        await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
+        if (!await new ApiKeys(dataSource).RevokeAsync(id))
+        {
+            await Console.Error.WriteLineAsync($"error: no key {id}");
+            return 1;
+        }
+        Console.WriteLine($"Revoked {id}.");
+        return 0;
+    }
+
+    private static int HashPassword()
+    {
+        Console.Error.Write("Password (read from standard input): ");
+        var password = Console.ReadLine();
+        if (string.IsNullOrEmpty(password))
+        {
+            throw new UsageException("No password given on standard input.");
+        }
+        Console.WriteLine(DashboardAccess.Hash(password));
+        return 0;
+    }
+
+    private static async Task<int> WithDatabase(string[] configArgs, Func<JobsDatabase, Task<int>> action)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configArgs });
+        using var loggers = LoggerFactory.Create(l => l
+            .AddConfiguration(builder.Configuration.GetSection("Logging"))
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for the command's output
+            .SetMinimumLevel(LogLevel.Warning));
+        await using var db = await JobsDatabase.OpenAsync(builder.Configuration, builder.Environment.ContentRootPath, loggers.CreateLogger("Nexus.Jobs.Cli"));
+        return await action(db);
+    }
+
+    private static long Workspace(Dictionary<string, string> options)
+    {
+        if (!options.TryGetValue("workspace", out var value))
+        {
+            throw new UsageException("--workspace N is required");
+        }
+        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var workspace) || workspace <= 0)
+        {
+            throw new UsageException($"--workspace must be a positive whole number, not '{value}'");
+        }
+        return workspace;
+    }
+
+    /// <summary>Command words, <c>--name value</c> options, and <c>--Section:Key=value</c> configuration overrides.</summary>
+    private static (string[] Words, Dictionary<string, string> Options, string[] Config) Split(string[] args)
+    {
+        var words = new List<string>();
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        var config = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains(':', StringComparison.Ordinal))
+            {
+                config.Add(arg);
+                if (!arg.Contains('=', StringComparison.Ordinal) && i + 1 < args.Length)
+                {
+                    config.Add(args[++i]);
+                }
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2 && arg != "--help")
+            {
+                var name = arg[2..];
+                var eq = name.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0)
+                {
+                    options[name[..eq]] = name[(eq + 1)..];
+                }
+                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    options[name] = args[++i];
+                }
+                else
+                {
+                    throw new UsageException($"{arg} needs a value");
+                }
+            }
+            else
+            {
+                words.Add(arg);
+            }
+        }
+        return (words.ToArray(), options, config.ToArray());
+    }
+
+    private static int Usage(string? error, int code)
+    {
+        var writer = code == 0 ? Console.Out : Console.Error;
+        if (error is not null)
+        {
+            writer.WriteLine($"error: {error}");
+        }
+        writer.WriteLine("""
+            usage: dotnet run --project src/Nexus.Jobs.Api -- <command>
+              keys create --workspace N --scopes a,b[,c]   create an API key; prints it alone on the last line
+              keys list --workspace N                      list a workspace's keys (never their secrets)
+              keys revoke <key id>                         revoke a key (key_...)
+              migrate                                      apply the database migrations and Hangfire's schema
+              dashboard hash-password                      hash a dashboard operator password read from stdin
+            Configuration overrides work as for the service, e.g. --ConnectionStrings:Jobs "Host=...".
+            scopes: 
+            """ + string.Join(", ", Scopes.All));
+        return code;
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.OpenApi;
+using Nexus.Jobs.Api.Auth;
+using Nexus.Jobs.Api.Dashboard;
+using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Platform;
+using Nexus.Jobs.Storage;
+using Scalar.AspNetCore;
+
+namespace Nexus.Jobs.Api;
+
+/// <summary>The service's wiring: <c>AddNexusJobsAsync</c> then <c>MapNexusJobs</c>.</summary>
+public static class NexusJobsApp
+{
+    /// <summary>Largest request body the API takes (a full batch of 20 jobs with 1,000 SKUs each fits).</summary>
+    public const long MaxRequestBodyBytes = 2 * 1024 * 1024;
+
+    /// <summary>Opens the database (embedded unless configured), migrates it, and registers everything this process's roles need.</summary>
+    public static async Task<JobsDatabase> AddNexusJobsAsync(this WebApplicationBuilder builder)
+    {
+        var roles = NexusOptions.ParseRoles(builder.Configuration["Nexus:Roles"] ?? "api,worker")
+            ?? throw new InvalidOperationException($"Nexus:Roles must be 'api', 'worker' or 'api,worker', not '{builder.Configuration["Nexus:Roles"]}'.");
+        using var loggers = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
+        var database = await JobsDatabase.OpenAsync(builder.Configuration, builder.Environment.ContentRootPath, loggers.CreateLogger("Nexus.Jobs.Database"));
+
+        var services = builder.Services;
+        services.AddNexusEngine(builder.Configuration, database.ConnectionString);
+        if (roles.HasFlag(Roles.Worker))
+        {
+            services.AddNexusWorkers();
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        services.AddNexusProblemDetails();
+        services.AddNexusAuth();
+        services.AddControllers().AddJsonOptions(o =>
+        {
+            o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.JsonSerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        services.AddOptions<Dashboard.DashboardOptions>().BindConfiguration(Dashboard.DashboardOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Operators.All(op => IsIdentityV3Hash(op.PasswordHash)),
+                "Dashboard:Operators:*:PasswordHash must be a hash from 'dashboard hash-password', never a plain password.")
+            .ValidateOnStart();
+        services.AddSingleton<DashboardAccess>();
+        services.AddNexusOpenApi();
+        return database;
+    }
+
+    public static WebApplication MapNexusJobs(this WebApplication app)
+    {
+        var roles = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NexusOptions>>().Value.ParsedRoles();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        if (roles.HasFlag(Roles.Api))
+        {
+            app.MapControllers();
+            app.MapOpenApi("/openapi/{documentName}.json");
+            app.MapScalarApiReference("/scalar", o => o.WithTitle("Nexus Jobs API").AddPreferredSecuritySchemes("ApiKey"));
+            app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
+            var access = app.Services.GetRequiredService<DashboardAccess>();
+            app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
+            {
+                AsyncAuthorization = [access],
+                IsReadOnlyFunc = DashboardAccess.IsReadOnly,
+                DashboardTitle = "Nexus Jobs",
+                AppPath = "/scalar",
+                DisplayStorageConnectionString = false,
+            }, app.Services.GetRequiredService<JobStorage>());
+        }
+        return app;
+    }
+
+    private static bool IsIdentityV3Hash(string hash)
+    {
+        try
+        {
+            var bytes = Convert.FromBase64String(hash);
+            return bytes.Length > 13 && bytes[0] == 0x01;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static IServiceCollection AddNexusOpenApi(this IServiceCollection services)
+    {
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Nexus Jobs API",
+                    Version = "v1",
+                    Description = """
+                        Dispatch AI jobs into priority queues, poll their status, list, cancel, and run batches.
+                        Authenticate with `Authorization: Bearer <api key>` (create keys with the service's `keys create` command).
+                        `X-Tenant-ID`, when sent, must name the key's workspace (403 TENANT_MISMATCH otherwise).
+                        Every error is `application/problem+json` with a machine `code`: JOB_NOT_FOUND 404, INVALID_JOB_TYPE 422,
+                        QUEUE_FULL 429 (Retry-After), INSUFFICIENT_SCOPE 403, JOB_NOT_CANCELLABLE 409, UNAUTHENTICATED 401,
+                        TENANT_MISMATCH 403, VALIDATION_FAILED 422 (with `errors` per field), MALFORMED_REQUEST 400/415,
+                        BATCH_TOO_LARGE 422, PAYLOAD_TOO_LARGE 413, IDEMPOTENCY_CONFLICT 422, IDEMPOTENCY_IN_FLIGHT 409,
+                        SERVICE_UNAVAILABLE 503. Every POST honours `Idempotency-Key` (24 hours; only successful responses are
+                        replayed, with `Idempotent-Replayed: true`).
+                        """,
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key from `keys create`, e.g. `Bearer nxj_...`",
+                };
+                document.Security ??= [];
+                document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer(OpenApiExamples.Apply);
+        });
+        return services;
+    }
+}
