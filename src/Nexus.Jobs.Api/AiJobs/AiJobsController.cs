@@ -11,7 +11,6 @@ namespace Nexus.Jobs.Api.AiJobs;
 /// <summary>The AI Jobs API (seed 002): dispatch, status, list, cancel and batches.</summary>
 [ApiController]
 [Route("api/ai-jobs")]
-[Produces("application/json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, Problems.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, Problems.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, Problems.ContentType)]

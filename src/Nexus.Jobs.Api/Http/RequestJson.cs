@@ -21,9 +21,23 @@ public static class RequestJson
         {
             return bytes;
         }
+        // Kestrel enforces its MaxRequestBodySize too; this check holds on any server and fails early on Content-Length.
+        var limit = NexusJobsApp.MaxRequestBodyBytes;
+        if (http.Request.ContentLength > limit)
+        {
+            throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+        }
         using var buffer = new MemoryStream();
-        // Kestrel enforces MaxRequestBodySize while we read; exceeding it throws BadHttpRequestException(413).
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+            }
+            buffer.Write(chunk, 0, read);
+        }
         bytes = buffer.ToArray();
         http.Items[BytesKey] = bytes;
         return bytes;

@@ -44,7 +44,10 @@ public static class HangfireSetup
         services.AddSingleton<JobOutcomeFilter>();
         services.AddSingleton<IJobFilterProvider, NexusJobFilterProvider>();
 
-        services.AddHangfire((_, config) => config
+        // Ours, not Hangfire's static JobActivator.Current, so each host runs jobs with its own services.
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((sp, config) => config
+            .UseLogProvider(new ResilientLogProvider(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());

@@ -1,0 +1,2 @@
+global using Nexus.Jobs.IntegrationTests.Infrastructure;
+global using System.Net;
