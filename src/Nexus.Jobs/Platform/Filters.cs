@@ -43,7 +43,7 @@ public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) :
         return _byType.GetOrAdd(type, key =>
         {
             var policy = key.Length == 0 ? options.CurrentValue.DefaultRetry : options.CurrentValue.RetryFor(key);
-            var delays = policy.DelaysSeconds.Length == 0 ? [0] : policy.DelaysSeconds;
+            var delays = policy.EffectiveDelaysSeconds;
             return new AutomaticRetryAttribute
             {
                 Attempts = policy.Attempts,

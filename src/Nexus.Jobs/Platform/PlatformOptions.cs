@@ -73,8 +73,14 @@ public sealed class RetryPolicy
     [Range(0, 100)]
     public int Attempts { get; set; } = 2;
 
-    /// <summary>Back-off before retry n (the last value repeats).</summary>
-    public int[] DelaysSeconds { get; set; } = [10, 60];
+    /// <summary>The back-off used when <see cref="DelaysSeconds"/> is not configured.</summary>
+    public static readonly int[] DefaultDelaysSeconds = [10, 60];
+
+    /// <summary>Back-off before retry n (the last value repeats); empty means <see cref="DefaultDelaysSeconds"/>.</summary>
+    /// <remarks>Empty rather than pre-filled: configuration binding would merge configured items into a pre-filled array.</remarks>
+    public int[] DelaysSeconds { get; set; } = [];
+
+    public int[] EffectiveDelaysSeconds => DelaysSeconds.Length == 0 ? DefaultDelaysSeconds : DelaysSeconds;
 }
 
 /// <summary>One remote worker fleet endpoint.</summary>
@@ -126,9 +132,9 @@ public sealed class AiJobsOptionsValidator : IValidateOptions<AiJobsOptions>
             {
                 failures.Add($"AiJobs:Retry:{type}:Attempts must be 0..100.");
             }
-            if (policy.Attempts > 0 && (policy.DelaysSeconds.Length == 0 || policy.DelaysSeconds.Any(d => d is < 0 or > 86_400)))
+            if (policy.DelaysSeconds.Any(d => d is < 0 or > 86_400))
             {
-                failures.Add($"AiJobs:Retry:{type}:DelaysSeconds must list 1 or more delays of 0..86400 seconds.");
+                failures.Add($"AiJobs:Retry:{type}:DelaysSeconds must list delays of 0..86400 seconds.");
             }
         }
         foreach (var (type, remote) in options.RemoteWorkers)

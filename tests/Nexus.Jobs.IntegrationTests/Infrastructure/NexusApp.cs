@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Nexus.Jobs.Auth;
 using Nexus.Jobs.Execution;
@@ -92,10 +93,14 @@ public sealed class NexusApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Jobs", _connectionString);
+        // UseSetting is visible while Program builds (the database, the roles); the in-memory source added last
+        // wins over appsettings.json once the host is built (options).
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
+            _settings.Append(new("ConnectionStrings:Jobs", _connectionString))));
         builder.ConfigureTestServices(services =>
         {
             if (_scriptedHandlers)
