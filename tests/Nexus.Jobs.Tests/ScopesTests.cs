@@ -45,6 +45,24 @@ public class ScopesTests
         Scopes.Grants([Scopes.RecordWrite, Scopes.CatalogRead], Scopes.AiJobsRead).ShouldBeTrue();
     }
 
+    [Theory]
+    [InlineData("reports:read")]
+    [InlineData("reports.read")]
+    public void Grants_ReturnsTrueForAiJobsRead_WhenAnyScopeEndingInReadIsHeld(string held)
+    {
+        // "or any read scope": both the dotted and the colon spelling count.
+        Scopes.Grants([held], Scopes.AiJobsRead).ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("reports:reader")]
+    [InlineData("read")]
+    [InlineData("reports-read")]
+    public void Grants_ReturnsFalseForAiJobsRead_WhenScopeOnlyResemblesAReadScope(string held)
+    {
+        Scopes.Grants([held], Scopes.AiJobsRead).ShouldBeFalse();
+    }
+
     [Fact]
     public void Grants_ReturnsFalseForAiJobsWrite_WhenAiJobsReadIsHeld()
     {

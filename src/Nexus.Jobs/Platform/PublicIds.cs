@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace Nexus.Jobs.Platform;
 
 /// <summary>Public identifiers: a prefix and a 26-character ULID, so ids sort by creation time.</summary>
-public static class PublicIds
+public static partial class PublicIds
 {
     public const string JobPrefix = "job_";
     public const string BatchPrefix = "batch_";
@@ -19,11 +21,14 @@ public static class PublicIds
 
     public static bool IsKeyId(string? value) => HasUlid(value, KeyPrefix);
 
+    // Ulid.TryParse checks only the length (it takes 'U', '-', even NUL, and wraps a first character past '7'),
+    // so the canonical form is checked here: upper-case Crockford base32 within 128 bits.
     private static bool HasUlid(string? value, string prefix) =>
         value is not null
         && value.Length == prefix.Length + 26
         && value.StartsWith(prefix, StringComparison.Ordinal)
-        && Ulid.TryParse(value.AsSpan(prefix.Length), out _)
-        // Ulid.TryParse accepts lower case; our ids are canonical upper-case Crockford base32.
-        && value.AsSpan(prefix.Length).IndexOfAnyInRange('a', 'z') < 0;
+        && CanonicalUlid().IsMatch(value.AsSpan(prefix.Length));
+
+    [GeneratedRegex("^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
+    private static partial Regex CanonicalUlid();
 }
