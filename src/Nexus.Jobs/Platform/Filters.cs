@@ -59,8 +59,9 @@ public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) :
 /// <summary>Writes the terminal outcome of failed and cancelled jobs onto our record, and ends the rest of a sequential batch.</summary>
 /// <remarks>
 /// Hangfire treats Failed as not final, so a continuation waiting on a failed job would wait forever; and when a
-/// job is deleted, Hangfire deletes its continuations with a generic reason. This filter gives every later job of
-/// the batch the outcome <c>cancelled</c> with a reason naming the job that ended the batch.
+/// job is deleted, Hangfire deletes its continuations itself, through its static filter providers, so this filter
+/// never sees those. Either way the filter of the job that ended the batch gives every later job the outcome
+/// <c>cancelled</c> with a reason naming it.
 /// </remarks>
 public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<JobOutcomeFilter> logger) : IApplyStateFilter
 {
@@ -70,21 +71,10 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     /// <summary>Marks deletions the platform makes because an earlier job of the batch ended the batch.</summary>
     public const string CascadePrefix = "nexus-cascade: ";
 
-    // Hangfire's ContinuationsSupportAttribute deletes continuations of a deleted parent with this reason.
-    private const string ContinuationNotMet = "Continuation condition was not met";
-
     private const string JobSql = """
         select j.id as Id, j.batch_id as BatchId, j.batch_position as Position, coalesce(b.sequential, false) as Sequential
         from nexus.ai_jobs j left join nexus.ai_batches b on b.id = j.batch_id
         where j.id = @Id
-        """;
-
-    // The job that ended a sequential batch is the first one that did not complete: every job before it did.
-    private const string RootSql = """
-        select id as Id, batch_position as Position, outcome as Outcome
-        from nexus.ai_jobs
-        where batch_id = @BatchId and batch_position < @Position and outcome is distinct from 'completed'
-        order by batch_position limit 1
         """;
 
     private const string FailSql = """
@@ -101,10 +91,13 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         where id = @Id and (outcome is null or outcome = 'failed')
         """;
 
-    private const string LaterJobsSql = """
-        select hangfire_job_id from nexus.ai_jobs
+    // In a sequential batch nothing after a failed or cancelled job can ever start (each waits for its predecessor
+    // to succeed), so their outcomes are final and written here, whoever deletes their Hangfire jobs.
+    private const string CancelLaterSql = """
+        update nexus.ai_jobs
+        set outcome = 'cancelled', error = @Error::jsonb, completed_at = @Now
         where batch_id = @BatchId and batch_position > @Position and outcome is null
-        order by batch_position
+        returning hangfire_job_id
         """;
 
     public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
@@ -172,14 +165,6 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         {
             publicReason = reason[ReasonPrefix.Length..];
         }
-        else if (reason == ContinuationNotMet && record is { Sequential: true, Position: > 0 }
-                 && connection.QuerySingleOrDefault<RootRow>(RootSql, new { record.BatchId, record.Position }) is { } root)
-        {
-            // Hangfire's own cascade runs before the root's outcome is written: an unwritten outcome means it is being cancelled.
-            publicReason = $"Cancelled because {root.Id} (job {root.Position + 1} of {record.BatchId}) " +
-                (root.Outcome == StatusMapping.OutcomeFailed ? "failed" : "was cancelled");
-            cascaded = true;
-        }
         else
         {
             publicReason = string.IsNullOrEmpty(reason) ? "Deleted by an operator" : $"Deleted by an operator: {reason}";
@@ -197,15 +182,17 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
 
     private void CancelLaterJobs(NpgsqlConnection connection, JobRow record, string reason)
     {
-        var later = connection.Query<long>(LaterJobsSql, new { record.BatchId, record.Position }).ToList();
+        var error = JsonSerializer.Serialize(new { code = JobErrorCodes.Cancelled, message = reason });
+        var later = connection.Query<long>(CancelLaterSql, new { record.BatchId, record.Position, Error = error, Now = Clock.UtcNowMicros() }).AsList();
         if (later.Count == 0)
         {
             return;
         }
+        // Hangfire leaves continuations of a failed job Awaiting forever (Failed is not final there): end them.
+        // Those Hangfire already deleted (a deleted parent's continuations) are not Awaiting and are left as they are.
         var client = services.GetRequiredService<IBackgroundJobClient>();
         foreach (var hangfireId in later)
         {
-            // Later jobs of a sequential batch are Awaiting; anything else has moved on and is left alone.
             var changed = client.ChangeState(hangfireId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 new DeletedState { Reason = CascadePrefix + reason }, AwaitingState.StateName);
             if (!changed)
@@ -217,5 +204,4 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
 
     private sealed record JobRow(string Id, string? BatchId, int? Position, bool Sequential);
 
-    private sealed record RootRow(string Id, int Position, string? Outcome);
 }

@@ -8,7 +8,7 @@ namespace Nexus.Jobs.IntegrationTests.Infrastructure;
 /// <summary>
 /// Built-in handlers for tests, one per job type, scripted by the job's first SKU so that tests sharing a host stay
 /// independent: <c>ok-*</c> completes, <c>fail-*</c> fails every attempt, <c>flaky-*</c> fails the first attempt,
-/// <c>block-*</c> waits until the test releases that SKU.
+/// <c>block-*</c> waits until the test releases that SKU, <c>flakyblock-*</c> fails once and then waits.
 /// </summary>
 public sealed class ScriptedHandler(string type) : IJobHandler
 {
@@ -42,6 +42,14 @@ public sealed class ScriptedHandler(string type) : IJobHandler
         else if (sku.StartsWith("fail-", StringComparison.Ordinal))
         {
             throw new JobFailureException("TEST_FAILURE", $"scripted failure on attempt {job.Attempt}");
+        }
+        else if (sku.StartsWith("flakyblock-", StringComparison.Ordinal))
+        {
+            if (job.Attempt == 1)
+            {
+                throw new JobFailureException("TEST_FLAKE", "scripted failure on the first attempt");
+            }
+            await Gate(sku).Task.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
         }
         else if (sku.StartsWith("flaky-", StringComparison.Ordinal) && job.Attempt == 1)
         {

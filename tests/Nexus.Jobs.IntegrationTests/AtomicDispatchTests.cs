@@ -1,0 +1,72 @@
+using Dapper;
+using Npgsql;
+
+namespace Nexus.Jobs.IntegrationTests;
+
+public sealed class AtomicDispatchTests
+{
+    private static async Task<(long Records, long HangfireJobs)> CountsAsync(NexusApp app)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        return (await connection.ExecuteScalarAsync<long>("select count(*) from nexus.ai_jobs"),
+                await connection.ExecuteScalarAsync<long>("select count(*) from hangfire.job"));
+    }
+
+    [Fact]
+    public async Task Dispatch_WritesTheRecordAndTheHangfireJobTogether()
+    {
+        await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
+        var api = await app.ClientAsync();
+
+        var id = await api.DispatchAsync(ApiClient.Pricing("ok"));
+
+        (await CountsAsync(app)).ShouldBe((1, 1));
+        var arguments = await app.QueryAsync<string>(
+            "select h.arguments::text from hangfire.job h join nexus.ai_jobs j on j.hangfire_job_id = h.id where j.id = @Id", new { Id = id });
+        arguments.ShouldContain(id);
+    }
+
+    [Fact]
+    public async Task ConnectionDyingBetweenStatements_LeavesNeitherRecordNorJob()
+    {
+        await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
+        var api = await app.ClientAsync();
+        var dataSource = app.Service<NpgsqlDataSource>();
+        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+        dispatcher.BetweenStatementsForTests = async () =>
+        {
+            // The Hangfire job exists (uncommitted); now the session dies, as it does when the process is killed.
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await connection.ExecuteAsync("select pg_terminate_backend(pg_backend_pid())");
+        };
+
+        var response = await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"));
+        var batch = await api.PostAsync("/api/ai-jobs/batch", $$"""{"jobs":[{{ApiClient.Pricing("ok")}},{{ApiClient.Pricing("ok")}}],"sequential":true}""");
+        dispatcher.BetweenStatementsForTests = null;
+
+        response.ShouldBeProblem(HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
+        batch.ShouldBeProblem(HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
+        (await CountsAsync(app)).ShouldBe((0, 0));
+        (await app.QueryAsync<long>("select count(*) from hangfire.jobqueue")).ShouldBe(0);
+        (await app.QueryAsync<long>("select count(*) from nexus.ai_batches")).ShouldBe(0);
+
+        // And the service is fine afterwards.
+        await api.DispatchAsync(ApiClient.Pricing("ok"));
+        (await CountsAsync(app)).ShouldBe((1, 1));
+    }
+
+    [Fact]
+    public async Task FailureBetweenStatements_LeavesNeitherRecordNorJob()
+    {
+        await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
+        var api = await app.ClientAsync();
+        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+        dispatcher.BetweenStatementsForTests = () => throw new InvalidOperationException("simulated crash between statements");
+
+        var response = await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"));
+        dispatcher.BetweenStatementsForTests = null;
+
+        ((int)response.Status).ShouldBeGreaterThanOrEqualTo(500);
+        (await CountsAsync(app)).ShouldBe((0, 0));
+    }
+}

@@ -1,0 +1,23 @@
+namespace Nexus.Jobs.IntegrationTests;
+
+public sealed class RolesTests
+{
+    [Fact]
+    public async Task ApiOnlyAndWorkerOnlyProcesses_ShareOneDatabase()
+    {
+        var connectionString = await TestDatabase.CreateIsolatedAsync();
+        await using var api = new NexusApp(connectionString, new() { ["Nexus:Roles"] = "api" }, scriptedHandlers: false);
+        await using var worker = new NexusApp(connectionString, new() { ["Nexus:Roles"] = "worker" });
+        var client = await api.ClientAsync();
+        _ = worker.Server; // start the worker process
+
+        var id = await client.DispatchAsync(ApiClient.Pricing("ok-roles"));
+        var job = await client.ShouldReachStatus(id, "completed");
+
+        // Only the worker-role process runs a Hangfire server, and it did the work with its own handlers.
+        job.GetProperty("result").GetProperty("handled_by").GetString().ShouldBe("test");
+        (await api.QueryAsync<long>("select count(*) from hangfire.server")).ShouldBe(1);
+        using var http = worker.CreateClient();
+        (await http.GetAsync("/api/ai-jobs")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+}
