@@ -40,6 +40,8 @@ public static class NexusJobsApp
             o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.JsonSerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
         });
+        // The OpenAPI schemas are generated with these options, so they must name properties as the wire does.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddOptions<Dashboard.DashboardOptions>().BindConfiguration(Dashboard.DashboardOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.Operators.All(op => IsIdentityV3Hash(op.PasswordHash)),
                 "Dashboard:Operators:*:PasswordHash must be a hash from 'dashboard hash-password', never a plain password.")

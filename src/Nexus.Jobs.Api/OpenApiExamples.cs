@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Nexus.Jobs.Api.AiJobs;
 
 namespace Nexus.Jobs.Api;
 
@@ -43,17 +44,32 @@ internal static class OpenApiExamples
          "errors":{"params.skus":["is required"]},"trace_id":"0HN7..."}
         """;
 
-    public static Task Apply(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    // What each status means on this API, with the codes it can carry.
+    private static readonly Dictionary<string, string> Statuses = new()
+    {
+        ["400"] = "MALFORMED_REQUEST: the body is not valid JSON.",
+        ["401"] = "UNAUTHENTICATED: no, malformed, unknown or revoked API key.",
+        ["403"] = "INSUFFICIENT_SCOPE: the key lacks the scope; TENANT_MISMATCH: X-Tenant-ID names another workspace.",
+        ["404"] = "JOB_NOT_FOUND: no such job or batch in this workspace (another workspace's ids answer the same).",
+        ["409"] = "JOB_NOT_CANCELLABLE: the job is running, completed or failed; IDEMPOTENCY_IN_FLIGHT: the first request with this Idempotency-Key is still being handled.",
+        ["413"] = "PAYLOAD_TOO_LARGE: the body is over 2 MiB.",
+        ["415"] = "MALFORMED_REQUEST: the body must be application/json.",
+        ["422"] = "VALIDATION_FAILED (errors per field), INVALID_JOB_TYPE, BATCH_TOO_LARGE or IDEMPOTENCY_CONFLICT.",
+        ["429"] = "QUEUE_FULL: the workspace has as many jobs waiting as it may; retry after Retry-After seconds.",
+        ["503"] = "SERVICE_UNAVAILABLE: the job database cannot be reached; retry shortly.",
+    };
+
+    public static async Task Apply(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         var action = context.Description.ActionDescriptor.RouteValues.TryGetValue("action", out var a) ? a : null;
         switch (action)
         {
             case "Dispatch":
-                SetRequest(operation, Job);
+                await SetRequestAsync(operation, context, typeof(DispatchJobRequest), Job, ct);
                 SetResponse(operation, "202", Accepted);
                 break;
             case "DispatchBatch":
-                SetRequest(operation, Batch);
+                await SetRequestAsync(operation, context, typeof(DispatchBatchRequest), Batch, ct);
                 SetResponse(operation, "202", BatchAccepted);
                 break;
             case "Get":
@@ -61,15 +77,47 @@ internal static class OpenApiExamples
                 break;
         }
         SetResponse(operation, "422", Problem);
-        return Task.CompletedTask;
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (Statuses.TryGetValue(status, out var text) && response is OpenApiResponse concrete)
+            {
+                concrete.Description = text;
+            }
+        }
+
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = "X-Tenant-ID",
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = "Optional. When sent, must be the workspace id of the API key (403 TENANT_MISMATCH otherwise).",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        });
+        if (context.Description.HttpMethod == "POST")
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "Idempotency-Key",
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "1-255 printable ASCII characters. The same key and body within 24 h returns the first (successful) response with Idempotent-Replayed: true; another body is 422 IDEMPOTENCY_CONFLICT; while the first is in flight, 409 IDEMPOTENCY_IN_FLIGHT.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+            });
+        }
     }
 
-    private static void SetRequest(OpenApiOperation operation, string json)
+    private static async Task SetRequestAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type type, string json, CancellationToken ct)
     {
-        if (operation.RequestBody?.Content is { } content && content.TryGetValue("application/json", out var media))
+        var schema = await context.GetOrCreateSchemaAsync(type, null, ct);
+        operation.RequestBody = new OpenApiRequestBody
         {
-            media.Example = JsonNode.Parse(json);
-        }
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new() { Schema = schema, Example = JsonNode.Parse(json) },
+            },
+        };
     }
 
     private static void SetResponse(OpenApiOperation operation, string status, string json)

@@ -50,6 +50,14 @@ public sealed class AuthTests
             response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, $"{name}: {text}");
             text.ShouldContain("\"code\":\"UNAUTHENTICATED\"", customMessage: name);
             text.ShouldNotContain(owner.Key[8..], customMessage: "a key never appears in an error");
+            if (name is "unknown" or "revoked")
+            {
+                text.ShouldContain("unknown or has been revoked", customMessage: name);
+            }
+            if (name == "missing")
+            {
+                response.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer");
+            }
         }
     }
 

@@ -210,9 +210,9 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
 /// <param name="Type">pricing_recalculate, review_sentiment, return_classify, llm_visibility_score, competitor_scan or listing_optimize.</param>
 /// <param name="Params">Per type: skus (1..1000 strings; required for pricing_recalculate, llm_visibility_score, competitor_scan, listing_optimize), marketplace (e.g. amazon_us), apply (boolean), since_days / window_days (1..3650), assistants (names).</param>
 /// <param name="Priority">low, normal (default) or high.</param>
-public sealed record DispatchJobRequest(string Type, System.Text.Json.JsonElement? Params, string? Priority);
+public sealed record DispatchJobRequest(string Type, System.Text.Json.JsonElement? Params = null, string? Priority = null);
 
 /// <summary>Body of <c>POST /api/ai-jobs/batch</c> (for the OpenAPI document).</summary>
 /// <param name="Jobs">1 to 20 jobs.</param>
 /// <param name="Sequential">Run in order, each after the previous completed (default false: in parallel).</param>
-public sealed record DispatchBatchRequest(IReadOnlyList<DispatchJobRequest> Jobs, bool? Sequential);
+public sealed record DispatchBatchRequest(IReadOnlyList<DispatchJobRequest> Jobs, bool? Sequential = null);

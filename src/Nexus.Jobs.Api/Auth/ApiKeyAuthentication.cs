@@ -111,8 +111,9 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
     {
         if (result.Challenged)
         {
-            var failure = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message
-                ?? "Send 'Authorization: Bearer <api key>'.";
+            // The handler caches its result for the request, so this does not look the key up again.
+            var authenticated = await http.AuthenticateAsync(ApiKeyAuthenticationHandler.SchemeName);
+            var failure = authenticated.Failure?.Message ?? "Send 'Authorization: Bearer <api key>'.";
             http.Response.Headers.WWWAuthenticate = "Bearer";
             await Problems.WriteAsync(http, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated, "Unauthenticated", failure);
             return;
