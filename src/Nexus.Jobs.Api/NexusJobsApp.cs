@@ -47,6 +47,9 @@ public static class NexusJobsApp
                 "Dashboard:Operators:*:PasswordHash must be a hash from 'dashboard hash-password', never a plain password.")
             .ValidateOnStart();
         services.AddSingleton<DashboardAccess>();
+        // Hangfire's dashboard checks a CSRF token on every command only when IAntiforgery is registered; without it,
+        // another site could make an operator's browser (with its saved Basic credentials) delete or requeue jobs.
+        services.AddAntiforgery();
         services.AddNexusOpenApi();
         return database;
     }

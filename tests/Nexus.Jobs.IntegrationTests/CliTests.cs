@@ -206,6 +206,52 @@ public sealed partial class CliTests
         run.Stderr.ShouldBeEmpty(run.ToString());
     }
 
+    [Fact]
+    public async Task DashboardHashPassword_ReadsThePasswordFromStdin_AndPrintsAHashThatVerifies()
+    {
+        var run = await RunCliAsync(null, ["dashboard", "hash-password"], "correct horse battery staple\n");
+
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var hash = run.StdoutLines.ShouldHaveSingleItem();
+        new Microsoft.AspNetCore.Identity.PasswordHasher<string>().VerifyHashedPassword("", hash, "correct horse battery staple")
+            .ShouldNotBe(Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed);
+        new Microsoft.AspNetCore.Identity.PasswordHasher<string>().VerifyHashedPassword("", hash, "correct horse battery")
+            .ShouldBe(Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed);
+        run.Stdout.ShouldNotContain("correct horse", customMessage: "the password is never echoed");
+        run.Stderr.ShouldNotContain("correct horse");
+    }
+
+    [Fact]
+    public async Task DashboardHashPassword_WithNothingOnStdin_ExitsWith2()
+    {
+        var run = await RunCliAsync(null, ["dashboard", "hash-password"], "");
+
+        run.ExitCode.ShouldBe(2, run.ToString());
+        run.Stderr.ShouldContain("error: No password given on standard input.");
+        run.Stdout.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AnOptionWithoutAValue_ExitsWith2_NotAnUnhandledException()
+    {
+        var run = await RunCliAsync(await BadArgumentsDatabase.Value, "keys", "list", "--workspace");
+
+        run.ExitCode.ShouldBe(2, run.ToString());
+        run.Stderr.ShouldStartWith("error: --workspace needs a value");
+        run.Stderr.ShouldNotContain("Unhandled exception");
+    }
+
+    [Fact]
+    public async Task BadArguments_AreReportedBeforeTheDatabaseIsOpened()
+    {
+        const string unreachable = "Host=127.0.0.1;Port=1;Username=nobody;Password=none;Database=none;Timeout=3";
+
+        var run = await RunCliAsync(unreachable, "keys", "create", "--workspace", "abc", "--scopes", "ai-jobs:read");
+
+        run.ExitCode.ShouldBe(2, run.ToString());
+        run.Stderr.ShouldStartWith("error: --workspace must be a positive whole number, not 'abc'");
+    }
+
     [GeneratedRegex("^nxj_[0-9A-Z]{26}_[A-Za-z0-9_-]{43}$")]
     private static partial Regex KeyFormat();
 
@@ -219,7 +265,7 @@ public sealed partial class CliTests
     private static Task<CliRun> RunCliAsync(string? connectionString, params string[] args) => RunCliAsync(connectionString, (IEnumerable<string>)args);
 
     /// <summary>Runs the service's entry point with <paramref name="args"/>, in an empty temporary working folder.</summary>
-    private static async Task<CliRun> RunCliAsync(string? connectionString, IEnumerable<string> args)
+    private static async Task<CliRun> RunCliAsync(string? connectionString, IEnumerable<string> args, string? stdin = null)
     {
         var dll = typeof(Program).Assembly.Location;
         var workingDirectory = Path.Combine(Path.GetTempPath(), $"nexus-cli-{Guid.NewGuid():N}");
@@ -252,6 +298,10 @@ public sealed partial class CliTests
 
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -21,19 +21,16 @@ public static class Cli
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var (words, options, configArgs) = Split(args);
         try
         {
+            var (words, options, configArgs) = Split(args);
+            // Arguments are checked before the database is opened: a typo must not start (or create) a cluster.
             return words switch
             {
-                ["keys", "create"] => await WithDatabase(configArgs, db => CreateKeyAsync(db, options)),
-                ["keys", "list"] => await WithDatabase(configArgs, db => ListKeysAsync(db, options)),
-                ["keys", "revoke", var id] => await WithDatabase(configArgs, db => RevokeKeyAsync(db, id)),
-                ["migrate"] => await WithDatabase(configArgs, _ =>
-                {
-                    Console.WriteLine($"Database is at schema version {Migrator.LatestVersion} (and Hangfire's schema is installed).");
-                    return Task.FromResult(0);
-                }),
+                ["keys", "create"] => await CreateKeyAsync(configArgs, Workspace(options), Scopes(options)),
+                ["keys", "list"] => await ListKeysAsync(configArgs, Workspace(options)),
+                ["keys", "revoke", var id] => await RevokeKeyAsync(configArgs, KeyId(id)),
+                ["migrate"] => await MigrateAsync(configArgs),
                 ["dashboard", "hash-password"] => HashPassword(),
                 ["help"] or ["--help"] => Usage(null, 0),
                 _ => Usage($"Unknown command: {string.Join(' ', words)}", 2),
@@ -50,19 +47,9 @@ public static class Cli
         }
     }
 
-    private static async Task<int> CreateKeyAsync(JobsDatabase db, Dictionary<string, string> options)
+    private static async Task<int> CreateKeyAsync(string[] configArgs, long workspace, string[] scopes)
     {
-        var workspace = Workspace(options);
-        if (!options.TryGetValue("scopes", out var scopeList) || string.IsNullOrWhiteSpace(scopeList))
-        {
-            throw new UsageException("keys create needs --scopes a,b[,c]");
-        }
-        var scopes = scopeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var unknown = scopes.Where(s => !Scopes.IsKnown(s)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new UsageException($"Unknown scope(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", Scopes.All)}");
-        }
+        await using var db = await OpenAsync(configArgs);
         await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
         var (info, plaintext) = await new ApiKeys(dataSource).CreateAsync(workspace, scopes);
         Console.WriteLine($"Created {info.Id} for workspace {info.WorkspaceId} with scopes {string.Join(",", info.Scopes)}.");
@@ -71,9 +58,9 @@ public static class Cli
         return 0;
     }
 
-    private static async Task<int> ListKeysAsync(JobsDatabase db, Dictionary<string, string> options)
+    private static async Task<int> ListKeysAsync(string[] configArgs, long workspace)
     {
-        var workspace = Workspace(options);
+        await using var db = await OpenAsync(configArgs);
         await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
         var keys = await new ApiKeys(dataSource).ListAsync(workspace);
         Console.WriteLine($"{"id",-34} {"created_at",-20} {"status",-8} scopes");
@@ -88,12 +75,9 @@ public static class Cli
         return 0;
     }
 
-    private static async Task<int> RevokeKeyAsync(JobsDatabase db, string id)
+    private static async Task<int> RevokeKeyAsync(string[] configArgs, string id)
     {
-        if (!PublicIds.IsKeyId(id))
-        {
-            throw new UsageException($"'{id}' is not a key id (key_ followed by 26 characters, as 'keys list' shows).");
-        }
+        await using var db = await OpenAsync(configArgs);
         await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
         if (!await new ApiKeys(dataSource).RevokeAsync(id))
         {
@@ -116,7 +100,15 @@ public static class Cli
         return 0;
     }
 
-    private static async Task<int> WithDatabase(string[] configArgs, Func<JobsDatabase, Task<int>> action)
+    private static async Task<int> MigrateAsync(string[] configArgs)
+    {
+        await using var db = await OpenAsync(configArgs);
+        Console.WriteLine($"Database is at schema version {Migrator.LatestVersion} (and Hangfire's schema is installed).");
+        return 0;
+    }
+
+    /// <summary>The service's database, opened (and migrated) exactly as the service opens it.</summary>
+    private static async Task<JobsDatabase> OpenAsync(string[] configArgs)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configArgs });
         using var loggers = LoggerFactory.Create(l => l
@@ -124,9 +116,27 @@ public static class Cli
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for the command's output
             .SetMinimumLevel(LogLevel.Warning));
-        await using var db = await JobsDatabase.OpenAsync(builder.Configuration, builder.Environment.ContentRootPath, loggers.CreateLogger("Nexus.Jobs.Cli"));
-        return await action(db);
+        return await JobsDatabase.OpenAsync(builder.Configuration, builder.Environment.ContentRootPath, loggers.CreateLogger("Nexus.Jobs.Cli"));
     }
+
+    private static string[] Scopes(Dictionary<string, string> options)
+    {
+        if (!options.TryGetValue("scopes", out var scopeList) || string.IsNullOrWhiteSpace(scopeList))
+        {
+            throw new UsageException("keys create needs --scopes a,b[,c]");
+        }
+        var scopes = scopeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = scopes.Where(s => !Jobs.Auth.Scopes.IsKnown(s)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException($"Unknown scope(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", Jobs.Auth.Scopes.All)}");
+        }
+        return scopes;
+    }
+
+    private static string KeyId(string id) => PublicIds.IsKeyId(id)
+        ? id
+        : throw new UsageException($"'{id}' is not a key id (key_ followed by 26 characters, as 'keys list' shows).");
 
     private static long Workspace(Dictionary<string, string> options)
     {
@@ -199,7 +209,7 @@ public static class Cli
               dashboard hash-password                      hash a dashboard operator password read from stdin
             Configuration overrides work as for the service, e.g. --ConnectionStrings:Jobs "Host=...".
             scopes: 
-            """ + string.Join(", ", Scopes.All));
+            """ + string.Join(", ", Jobs.Auth.Scopes.All));
         return code;
     }
 

@@ -97,6 +97,16 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the cluster kept in <paramref name="folder"/> if one is running there (fast shutdown).</summary>
+    public static async Task StopAsync(string folder, CancellationToken cancellationToken = default)
+    {
+        var pgdata = Path.Combine(Path.GetFullPath(folder), "pgdata");
+        if (File.Exists(Path.Combine(pgdata, "postmaster.pid")))
+        {
+            await RunAsync(PgCtl(FindBinaries()), ["stop", "-D", pgdata, "-m", "fast", "-w", "-t", "60"], Environment.IsPrivilegedProcess, cancellationToken);
+        }
+    }
+
     /// <summary>Finds <c>pg_ctl</c> and <c>initdb</c> on PATH or under the usual install folders.</summary>
     public static string FindBinaries()
     {
@@ -179,7 +189,7 @@ public sealed class LocalPostgres : IAsyncDisposable
             if (!settings.Durable)
             {
                 // Throwaway clusters (tests) trade crash safety for speed; the data dies with the folder anyway.
-                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c min_wal_size=32MB -c max_wal_size=64MB";
             }
             var result = await RunAsync(PgCtl(_binDirectory), ["start", "-D", pgdata, "-l", log, "-w", "-t", "60", "-o", options], asPostgres, ct);
             if (result.ExitCode == 0)

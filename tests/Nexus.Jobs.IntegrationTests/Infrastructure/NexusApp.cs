@@ -29,6 +29,7 @@ public sealed class NexusApp : WebApplicationFactory<Program>
             ["AiJobs:DefaultRetry:DelaysSeconds:0"] = "1",
             ["Nexus:Workers:SchedulePollingInterval"] = "00:00:00.5",
             ["Nexus:Workers:WorkerCount"] = "8",
+            ["Nexus:Workers:ShutdownTimeout"] = "00:00:02",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? [])

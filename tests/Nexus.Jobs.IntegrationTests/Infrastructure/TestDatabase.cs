@@ -10,6 +10,7 @@ public static class TestDatabase
     private static readonly Lazy<Task<LocalPostgres>> Cluster = new(StartAsync);
     private static string? _folder;
     private static int _databases;
+    private const string OwnerFile = "owner.pid";
     private static readonly List<IAsyncDisposable> StopFirst = [];
 
     /// <summary>Stopped before the cluster at the end of the run, so hosts do not see their database vanish.</summary>
@@ -41,7 +42,10 @@ public static class TestDatabase
 
     private static async Task<LocalPostgres> StartAsync()
     {
+        await ReapAbandonedClustersAsync();
         _folder = Path.Combine(Path.GetTempPath(), $"nexus-tests-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_folder);
+        await File.WriteAllTextAsync(Path.Combine(_folder, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var cluster = await LocalPostgres.StartAsync(_folder, new LocalPostgresSettings(Durable: false, MaxConnections: 500), NullLogger.Instance);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -50,18 +54,51 @@ public static class TestDatabase
                 host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // best effort: the folder is under the temp directory
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            Remove(_folder);
         };
         return cluster;
+    }
+
+    /// <summary>Stops and removes clusters left by test runs that were killed before they could clean up.</summary>
+    private static async Task ReapAbandonedClustersAsync()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "nexus-tests-*"))
+        {
+            var owner = Path.Combine(folder, OwnerFile);
+            if (File.Exists(owner) && int.TryParse(await File.ReadAllTextAsync(owner), out var pid) && IsAlive(pid))
+            {
+                continue; // another test run, still going
+            }
+            await LocalPostgres.StopAsync(folder);
+            Remove(folder);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void Remove(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: the folder is under the temp directory
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Nexus.Jobs.IntegrationTests;
+
+public sealed class OpenApiTests
+{
+    [Fact]
+    public async Task Document_DescribesEveryEndpoint_WithBodiesResponsesAndErrorCodes()
+    {
+        var app = await NexusApp.SharedAsync();
+        using var http = app.CreateClient();
+        var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")).RootElement;
+        var paths = document.GetProperty("paths");
+
+        var expected = new[]
+        {
+            ("/api/ai-jobs", "post"), ("/api/ai-jobs", "get"), ("/api/ai-jobs/{id}", "get"),
+            ("/api/ai-jobs/{id}", "delete"), ("/api/ai-jobs/batch", "post"), ("/api/ai-jobs/batch/{batchId}", "get"),
+        };
+        foreach (var (path, method) in expected)
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            operation.GetProperty("summary").GetString().ShouldNotBeNullOrWhiteSpace();
+            operation.GetProperty("description").GetString().ShouldNotBeNullOrWhiteSpace();
+            var responses = operation.GetProperty("responses");
+            foreach (var status in new[] { "401", "403", "503" })
+            {
+                responses.GetProperty(status).GetProperty("description").GetString()!.ShouldMatch("[A-Z_]{5,}", $"{method} {path} {status}");
+            }
+            if (method == "post")
+            {
+                var body = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+                body.TryGetProperty("example", out _).ShouldBeTrue($"{path} has a request example");
+                responses.GetProperty("202").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _).ShouldBeTrue();
+                responses.GetProperty("422").GetProperty("description").GetString()!.ShouldContain("VALIDATION_FAILED");
+                responses.GetProperty("429").GetProperty("description").GetString()!.ShouldContain("QUEUE_FULL");
+            }
+        }
+        var job = document.GetProperty("components").GetProperty("schemas").GetProperty("JobDto").GetProperty("properties");
+        job.TryGetProperty("estimated_completion_at", out _).ShouldBeTrue("schemas name properties as the wire does");
+        document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString().ShouldBe("bearer");
+    }
+
+    [Fact]
+    public async Task Root_RedirectsToScalar_WhichServesTheReference()
+    {
+        var app = await NexusApp.SharedAsync();
+        using var http = app.CreateClient(new() { AllowAutoRedirect = false });
+        var root = await http.GetAsync("/");
+        root.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        root.Headers.Location!.ToString().ShouldBe("/scalar");
+
+        using var follow = app.CreateClient();
+        var scalar = await follow.GetAsync("/scalar");
+        scalar.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await scalar.Content.ReadAsStringAsync()).ShouldContain("Nexus Jobs API");
+    }
+}
