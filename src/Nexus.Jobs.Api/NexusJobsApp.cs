@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Dashboard;
 using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Compounding;
 using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
 using Scalar.AspNetCore;
@@ -27,6 +28,7 @@ public static class NexusJobsApp
 
         var services = builder.Services;
         services.AddNexusEngine(builder.Configuration, database.ConnectionString);
+        services.AddCompounding(schedules: roles.HasFlag(Roles.Worker));
         if (roles.HasFlag(Roles.Worker))
         {
             services.AddNexusWorkers();

@@ -142,6 +142,10 @@ public static class Policies
 {
     public const string AiJobsWrite = "scope:" + Scopes.AiJobsWrite;
     public const string AiJobsRead = "scope:" + Scopes.AiJobsRead;
+    public const string RecordWrite = "scope:" + Scopes.RecordWrite;
+    public const string RecordRead = "scope:" + Scopes.RecordRead;
+    public const string InsightWrite = "scope:" + Scopes.InsightWrite;
+    public const string InsightRead = "scope:" + Scopes.InsightRead;
 
     public static IServiceCollection AddNexusAuth(this IServiceCollection services)
     {

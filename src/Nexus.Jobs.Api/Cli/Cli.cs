@@ -15,7 +15,7 @@ namespace Nexus.Jobs.Api.Cli;
 /// </remarks>
 public static class Cli
 {
-    private static readonly string[] Commands = ["keys", "migrate", "dashboard", "help", "--help"];
+    private static readonly string[] Commands = ["keys", "migrate", "dashboard", "seed-demo", "help", "--help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
 
@@ -31,6 +31,7 @@ public static class Cli
                 ["keys", "list"] => await ListKeysAsync(configArgs, Workspace(options)),
                 ["keys", "revoke", var id] => await RevokeKeyAsync(configArgs, KeyId(id)),
                 ["migrate"] => await MigrateAsync(configArgs),
+                ["seed-demo"] => await SeedDemoAsync(configArgs, options.ContainsKey("workspace") ? Workspace(options) : null),
                 ["dashboard", "hash-password"] => HashPassword(),
                 ["help"] or ["--help"] => Usage(null, 0),
                 _ => Usage($"Unknown command: {string.Join(' ', words)}", 2),
@@ -97,6 +98,34 @@ public static class Cli
             throw new UsageException("No password given on standard input.");
         }
         Console.WriteLine(DashboardAccess.Hash(password));
+        return 0;
+    }
+
+    private static async Task<int> SeedDemoAsync(string[] configArgs, long? workspace)
+    {
+        await using var db = await OpenAsync(configArgs);
+        await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
+        if (workspace is null)
+        {
+            // A workspace nobody uses yet: above every workspace with keys or insights.
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var command = new NpgsqlCommand("""
+                select greatest(1000, coalesce((select max(workspace_id) from nexus.api_keys), 0),
+                                      coalesce((select max(workspace_id) from nexus.insights), 0)) + 1
+                """, connection);
+            workspace = (long)(await command.ExecuteScalarAsync())!;
+        }
+        var insights = Jobs.Compounding.DemoInsights.Generate(3000, seed: (int)(workspace.Value % int.MaxValue));
+        var store = new Jobs.Compounding.InsightStore(dataSource);
+        var created = 0;
+        foreach (var chunk in insights.Chunk(1000))
+        {
+            created += (await store.IngestAsync(workspace.Value, chunk, CancellationToken.None)).Count(r => r.Created);
+        }
+        var (info, plaintext) = await new ApiKeys(dataSource).CreateAsync(workspace.Value, Jobs.Auth.Scopes.All);
+        Console.WriteLine($"Seeded workspace {workspace} with {insights.Count} insights ({created} distinct, the rest reinforced existing ones).");
+        Console.WriteLine($"Created {info.Id} with every scope. The key is shown once; store it now:");
+        Console.WriteLine(plaintext);
         return 0;
     }
 
@@ -206,6 +235,7 @@ public static class Cli
               keys list --workspace N                      list a workspace's keys (never their secrets)
               keys revoke <key id>                         revoke a key (key_...)
               migrate                                      apply the database migrations and Hangfire's schema
+              seed-demo [--workspace N]                    a demo workspace with 3,000 insights; prints a key with every scope last
               dashboard hash-password                      hash a dashboard operator password read from stdin
             Configuration overrides work as for the service, e.g. --ConnectionStrings:Jobs "Host=...".
             scopes: 

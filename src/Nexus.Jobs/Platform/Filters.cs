@@ -103,6 +103,11 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
     {
         var job = context.BackgroundJob.Job;
+        if (job?.Type == typeof(Compounding.CompoundingRunner) && job.Args.Count > 0 && job.Args[0] is Guid runId)
+        {
+            OnRunStateApplied(context, runId);
+            return;
+        }
         if (job?.Type != typeof(AiJobRunner) || job.Args.Count == 0 || job.Args[0] is not string jobId)
         {
             return;
@@ -120,6 +125,40 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
 
     public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
     {
+    }
+
+    private const string RunFailSql = """
+        update nexus.compounding_runs
+        set outcome = @Outcome, error_details = @Details::jsonb, completed_at = @Now,
+            duration_ms = (extract(epoch from (@Now - created_at)) * 1000)::bigint
+        where id = @Id and outcome is null
+        """;
+
+    private void OnRunStateApplied(ApplyStateContext context, Guid runId)
+    {
+        string outcome, details;
+        switch (context.NewState)
+        {
+            case FailedState failed:
+                _ = int.TryParse(context.Connection.GetJobParameter(context.BackgroundJob.Id, "RetryCount"), out var retries);
+                outcome = "failed";
+                details = Compounding.RunErrors.Details(failed.Exception, retries + 1);
+                break;
+            case DeletedState deleted when context.OldStateName != FailedState.StateName:
+                outcome = "cancelled";
+                details = JsonSerializer.Serialize(new
+                {
+                    code = JobErrorCodes.Cancelled,
+                    message = string.IsNullOrEmpty(deleted.Reason) ? "Deleted by an operator" : $"Deleted by an operator: {deleted.Reason}",
+                    exception_type = (string?)null,
+                    attempt = 0,
+                });
+                break;
+            default:
+                return;
+        }
+        using var connection = dataSource.OpenConnection();
+        connection.Execute(RunFailSql, new { Id = runId, Outcome = outcome, Details = details, Now = Clock.UtcNowMicros() });
     }
 
     private void OnFailed(ApplyStateContext context, string jobId, FailedState failed)

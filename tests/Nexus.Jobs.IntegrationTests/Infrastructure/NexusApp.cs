@@ -17,11 +17,13 @@ public sealed class NexusApp : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _scriptedHandlers;
+    private readonly Action<IServiceCollection>? _services;
 
-    public NexusApp(string connectionString, Dictionary<string, string?>? settings = null, bool scriptedHandlers = true)
+    public NexusApp(string connectionString, Dictionary<string, string?>? settings = null, bool scriptedHandlers = true, Action<IServiceCollection>? services = null)
     {
         _connectionString = connectionString;
         _scriptedHandlers = scriptedHandlers;
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             // Short back-off and fast schedule polling so retries happen within a test's patience.
@@ -63,8 +65,8 @@ public sealed class NexusApp : WebApplicationFactory<Program>
     }
 
     /// <summary>A host on a database of its own.</summary>
-    public static async Task<NexusApp> IsolatedAsync(Dictionary<string, string?>? settings = null, bool scriptedHandlers = true) =>
-        new(await TestDatabase.CreateIsolatedAsync(), settings, scriptedHandlers);
+    public static async Task<NexusApp> IsolatedAsync(Dictionary<string, string?>? settings = null, bool scriptedHandlers = true, Action<IServiceCollection>? services = null) =>
+        new(await TestDatabase.CreateIsolatedAsync(), settings, scriptedHandlers, services);
 
     public string ConnectionString => _connectionString;
 
@@ -104,6 +106,7 @@ public sealed class NexusApp : WebApplicationFactory<Program>
             _settings.Append(new("ConnectionStrings:Jobs", _connectionString))));
         builder.ConfigureTestServices(services =>
         {
+            _services?.Invoke(services);
             if (_scriptedHandlers)
             {
                 foreach (var handler in ScriptedHandler.All())
