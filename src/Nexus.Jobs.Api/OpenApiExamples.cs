@@ -38,6 +38,29 @@ internal static class OpenApiExamples
           {"id":"job_01HXK9MZPQ3B8C7D2E5F6G7H8M","type":"pricing_recalculate","status":"queued"}]}}
         """;
 
+    private const string Trigger = """
+        {"job_type":"pattern_detection","dry_run":false}
+        """;
+
+    private const string TriggerAccepted = """
+        {"job_run_id":"550e8400-e29b-41d4-a716-446655440000","job_type":"pattern_detection","workspace_id":12345,"dry_run":false,"status":"accepted","success":true}
+        """;
+
+    private const string Run = """
+        {"job_run_id":"550e8400-e29b-41d4-a716-446655440000","job_type":"consolidation","workspace_id":12345,"status":"completed",
+         "dry_run":false,"trigger":"api","insights_scanned":2157,"insights_affected":709,"candidates_created":306,"errors":0,
+         "started_at":"2026-03-12T14:32:01.123Z","completed_at":"2026-03-12T14:32:02.136Z","duration_ms":1013,"error_details":null}
+        """;
+
+    private const string Ingest = """
+        {"insights":[{"content":"Customers complain about late delivery of the blue kettle","type":"feedback",
+                      "entities":[{"id":"SKU-0001","name":"blue kettle","type":"product"}],"confidence":0.8}]}
+        """;
+
+    private const string Ingested = """
+        {"data":[{"id":"01a2040b-5622-7ffb-aadc-d9d332ce48fc","result":"created"}],"created":1,"reinforced":0}
+        """;
+
     private const string Problem = """
         {"type":"https://tools.ietf.org/html/rfc9110#section-15.5.21","title":"Validation failed","status":422,
          "detail":"params.skus: is required","instance":"/api/ai-jobs","code":"VALIDATION_FAILED",
@@ -72,8 +95,19 @@ internal static class OpenApiExamples
                 await SetRequestAsync(operation, context, typeof(DispatchBatchRequest), Batch, ct);
                 SetResponse(operation, "202", BatchAccepted);
                 break;
-            case "Get":
+            case "Get" when context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true:
                 SetResponse(operation, "200", Completed);
+                break;
+            case "Get":
+                SetResponse(operation, "200", Run);
+                break;
+            case "Trigger":
+                await SetRequestAsync(operation, context, typeof(Compounding.TriggerRequest), Trigger, ct);
+                SetResponse(operation, "202", TriggerAccepted);
+                break;
+            case "Ingest":
+                await SetRequestAsync(operation, context, typeof(Compounding.IngestRequest), Ingest, ct);
+                SetResponse(operation, "200", Ingested);
                 break;
         }
         SetResponse(operation, "422", Problem);
