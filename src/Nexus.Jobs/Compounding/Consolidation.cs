@@ -5,15 +5,18 @@ namespace Nexus.Jobs.Compounding;
 
 /// <summary>Finds active insights that state the same fact about the same entities, and what each group merges into. Pure.</summary>
 /// <remarks>
-/// Texts are compared as sets of character 4-grams of <see cref="TextNormalizer.Normalize"/>, which tolerates case,
-/// punctuation, stop words, word order and typos. MinHash signatures and LSH banding find candidate pairs without
-/// comparing every pair; each candidate is then checked with the exact Jaccard similarity.
+/// Two active insights state the same fact when the Jaccard similarity of the character 4-grams of their
+/// <see cref="TextNormalizer.Normalize"/>d texts reaches the threshold (which tolerates case, punctuation, stop words,
+/// word order and typos), both or neither are negated, and their entity-id sets are equal or one is a non-empty proper
+/// subset of the other. MinHash signatures and LSH banding propose candidate pairs without comparing every pair; each
+/// candidate is checked with the exact Jaccard similarity. Groups are joined only while every two members stay
+/// entity-compatible, so a chain of pairs can never merge insights about different entities.
 /// </remarks>
 public static class Consolidation
 {
     private const int ShingleLength = 4;
 
-    // Fixed so that the same input always gives the same groups, on every machine and every run.
+    // Fixed so that the same input always gives the same groups, on every machine and in every run.
     private const ulong HashSeed = 0x6A09_E667_F3BC_C908;
 
     private const int NoEntity = -1;
@@ -26,9 +29,7 @@ public static class Consolidation
         Validate(options);
 
         // Everything below works on positions in id order, so the input order cannot change the outcome.
-        var swT = System.Diagnostics.Stopwatch.StartNew();
         var active = SelectActive(insights);
-        Console.Error.Write($"select {swT.ElapsedMilliseconds} ");
         if (active.Length < 2)
         {
             return [];
@@ -36,44 +37,16 @@ public static class Consolidation
 
         var texts = new string[active.Length];
         Parallel.For(0, active.Length, i => texts[i] = TextNormalizer.Normalize(active[i].Content));
-        Console.Error.Write($"norm {swT.ElapsedMilliseconds} ");
         var entities = EntitySets.Build(active);
-        Console.Error.Write($"ent {swT.ElapsedMilliseconds} ");
-
         var reps = Representatives.Build(texts, entities);
 
-        var shingles = new ulong[reps.Count][];
-        var signatures = new uint[reps.Count * options.Hashes];
         var hashes = MinHashFunctions.Create(options.Hashes);
-        var swS = System.Diagnostics.Stopwatch.StartNew();
-        for (var r = 0; r < reps.Count; r++) shingles[r] = Shingles(texts[reps.Insight[r]]);
-        Console.Error.Write($"[shingles {swS.ElapsedMilliseconds} ");
-        swS.Restart();
-        for (var r = 0; r < reps.Count; r++) hashes.SignScalar(shingles[r], signatures.AsSpan(r * options.Hashes, options.Hashes));
-        Console.Error.Write($"scalar {swS.ElapsedMilliseconds} ");
-        swS.Restart();
-        for (var r = 0; r < reps.Count; r++) hashes.SignVectorized(shingles[r], signatures.AsSpan(r * options.Hashes, options.Hashes));
-        Console.Error.Write($"vector {swS.ElapsedMilliseconds}] ");
+        var signatures = new uint[checked(reps.Count * options.Hashes)];
+        Parallel.For(0, reps.Count, r => hashes.Sign(reps.Text[r], signatures.AsSpan(r * options.Hashes, options.Hashes)));
 
-        Console.Error.Write($"sig {swT.ElapsedMilliseconds} ");
-        var setOf = new int[reps.Count];
-        for (var r = 0; r < reps.Count; r++)
-        {
-            setOf[r] = entities.SetOf[reps.Insight[r]];
-        }
-
-        var negative = new bool[reps.Count];
-        for (var r = 0; r < reps.Count; r++)
-        {
-            negative[r] = IsNegative(texts[reps.Insight[r]]);
-        }
-
-        var candidates = Candidates(signatures, setOf, negative, shingles, entities, options);
-        Console.Error.Write($"cand {candidates.Length} {swT.ElapsedMilliseconds} ");
-        var edges = Verify(candidates, shingles, options.SimilarityThreshold);
-        Console.Error.Write($"verify {edges.Length} {swT.ElapsedMilliseconds} ");
-        var groups = Group(edges, setOf, entities, reps.Count);
-        Console.Error.WriteLine($"group {swT.ElapsedMilliseconds} ");
+        var candidates = Candidates(signatures, reps, entities, options);
+        var edges = Verify(candidates, reps, options.SimilarityThreshold);
+        var groups = Group(edges, reps, entities);
         return BuildMergeGroups(groups, reps, active);
     }
 
@@ -97,7 +70,7 @@ public static class Consolidation
     private static InsightRecord[] SelectActive(IReadOnlyList<InsightRecord> insights)
     {
         var active = new List<InsightRecord>();
-        var ids = new HashSet<Guid>();
+        var ids = new HashSet<Guid>(insights.Count);
         foreach (var insight in insights)
         {
             if (insight is null)
@@ -119,22 +92,37 @@ public static class Consolidation
             }
             active.Add(insight);
         }
-        active.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return [.. active];
+        var sorted = active.ToArray();
+        Array.Sort(active.Select(i => i.Id).ToArray(), sorted);
+        return sorted;
     }
 
-    /// <summary>The distinct character 4-grams of a normalised text, each packed losslessly into a ulong, sorted.</summary>
-    internal static ulong[] Shingles(string text)
+    /// <summary>The number of character 4-grams of a normalised text (texts shorter than four characters have one, padded).</summary>
+    private static int ShingleCount(string text) => Math.Max(1, text.Length - ShingleLength + 1);
+
+    /// <summary>The 4-gram at <paramref name="index"/>, its four UTF-16 units packed losslessly into a ulong.</summary>
+    private static ulong Shingle(string text, int index)
     {
         if (text.Length < ShingleLength)
         {
-            // Short texts get one shingle padded with a character the normaliser never produces.
-            text = text.PadRight(ShingleLength, '\u0001');
+            // Short texts are padded with a character the normaliser never produces.
+            ulong packed = 0;
+            for (var k = 0; k < ShingleLength; k++)
+            {
+                packed |= (ulong)(k < text.Length ? text[k] : '\u0001') << (16 * k);
+            }
+            return packed;
         }
-        var shingles = new ulong[text.Length - ShingleLength + 1];
+        return text[index] | ((ulong)text[index + 1] << 16) | ((ulong)text[index + 2] << 32) | ((ulong)text[index + 3] << 48);
+    }
+
+    /// <summary>The distinct 4-grams of a normalised text, sorted.</summary>
+    internal static ulong[] Shingles(string text)
+    {
+        var shingles = new ulong[ShingleCount(text)];
         for (var i = 0; i < shingles.Length; i++)
         {
-            shingles[i] = text[i] | ((ulong)text[i + 1] << 16) | ((ulong)text[i + 2] << 32) | ((ulong)text[i + 3] << 48);
+            shingles[i] = Shingle(text, i);
         }
         Array.Sort(shingles);
         var distinct = 1;
@@ -146,23 +134,6 @@ public static class Consolidation
             }
         }
         return distinct == shingles.Length ? shingles : shingles[..distinct];
-    }
-
-    // "Customer is happy with delivery" and "customer is not happy with delivery" share most of their shingles, yet
-    // state opposite facts; merging them would hand one claim the other's reinforcements. So texts merge only when
-    // they agree on polarity (an odd number of negations, so that "not without" reads as positive).
-    internal static bool IsNegative(string normalized)
-    {
-        var negations = 0;
-        var text = normalized.AsSpan();
-        foreach (var range in text.Split(' '))
-        {
-            if (TextNormalizer.IsNegation(text[range]))
-            {
-                negations++;
-            }
-        }
-        return negations % 2 == 1;
     }
 
     /// <summary>Exact Jaccard similarity of two sorted, distinct shingle sets.</summary>
@@ -190,33 +161,55 @@ public static class Consolidation
         return union == 0 ? 1 : (double)common / union;
     }
 
+    // "Customer is happy with delivery" and "customer is not happy with delivery" share most of their shingles, yet
+    // state opposite facts; merging them would hand one claim the other's reinforcements. So texts merge only when
+    // they agree on polarity (an odd number of negations, so that "not without" reads as positive).
+    internal static bool IsNegative(string normalized)
+    {
+        var negations = 0;
+        var text = normalized.AsSpan();
+        foreach (var range in text.Split(' '))
+        {
+            if (TextNormalizer.IsNegation(text[range]))
+            {
+                negations++;
+            }
+        }
+        return negations % 2 == 1;
+    }
+
     // LSH: representatives whose signatures agree on all rows of a band land in one bucket. Buckets are also keyed by
     // entity, because only insights sharing an entity (or both having none) may merge; that keeps the buckets small
     // and puts compatible insights next to each other. Inside a bucket each member is compared with the first member
     // and with its predecessor only, so a bucket of thousands of near-identical texts costs linear time. Members
     // arrive ordered by entity set (smallest first), so the first member is the most general one and members with the
     // same entity set are neighbours.
-    private static long[] Candidates(uint[] signatures, int[] setOf, bool[] negative, ulong[][] shingles, EntitySets entities, ConsolidationOptions options)
+    private static long[] Candidates(uint[] signatures, Representatives reps, EntitySets entities, ConsolidationOptions options)
     {
-        var count = setOf.Length;
-        var order = Enumerable.Range(0, count).OrderBy(r => setOf[r]).ThenBy(r => r).ToArray();
+        var order = new int[reps.Count];
+        var orderKeys = new long[reps.Count];
+        for (var r = 0; r < reps.Count; r++)
+        {
+            order[r] = r;
+            orderKeys[r] = ((long)reps.Set[r] << 32) | (uint)r;
+        }
+        Array.Sort(orderKeys, order);
+
         var rows = options.Hashes / options.Bands;
         var perBand = new List<long>[options.Bands];
-
         Parallel.For(0, options.Bands, band =>
         {
             var pairs = new List<long>();
-            var buckets = new Dictionary<ulong, (int First, int Last)>(count);
+            var buckets = new Dictionary<ulong, (int First, int Last)>(reps.Count);
             foreach (var r in order)
             {
                 var bandHash = Mix(HashSeed ^ (ulong)(band + 1));
-                var signature = signatures.AsSpan(r * options.Hashes + band * rows, rows);
-                foreach (var value in signature)
+                foreach (var value in signatures.AsSpan(r * options.Hashes + band * rows, rows))
                 {
                     bandHash = Mix(bandHash ^ value);
                 }
 
-                var set = entities.Sets[setOf[r]];
+                var set = entities.Sets[reps.Set[r]];
                 for (var e = 0; e < Math.Max(1, set.Length); e++)
                 {
                     var entity = set.Length == 0 ? NoEntity : set[e];
@@ -227,10 +220,10 @@ public static class Consolidation
                         bucket = (r, r);
                         continue;
                     }
-                    AddIfPlausible(pairs, bucket.First, r);
+                    AddIfCompatible(pairs, bucket.First, r);
                     if (bucket.Last != bucket.First)
                     {
-                        AddIfPlausible(pairs, bucket.Last, r);
+                        AddIfCompatible(pairs, bucket.Last, r);
                     }
                     bucket.Last = r;
                 }
@@ -244,53 +237,53 @@ public static class Consolidation
             all.AddRange(pairs);
         }
         all.Sort();
-        return [.. DistinctSorted(all)];
-
-        void AddIfPlausible(List<long> pairs, int a, int b)
+        var distinct = new List<long>(all.Count);
+        for (var k = 0; k < all.Count; k++)
         {
-            if (!entities.Compatible(setOf[a], setOf[b]) || negative[a] != negative[b])
+            if (k == 0 || all[k] != all[k - 1])
             {
-                return;
+                distinct.Add(all[k]);
             }
-            // The Jaccard similarity of two sets is at most the ratio of their sizes.
-            var (small, large) = shingles[a].Length <= shingles[b].Length ? (shingles[a], shingles[b]) : (shingles[b], shingles[a]);
-            if (small.Length < options.SimilarityThreshold * large.Length)
-            {
-                return;
-            }
-            pairs.Add(Pack(Math.Min(a, b), Math.Max(a, b)));
         }
-    }
+        return [.. distinct];
 
-    private static IEnumerable<long> DistinctSorted(List<long> sorted)
-    {
-        for (var i = 0; i < sorted.Count; i++)
+        void AddIfCompatible(List<long> pairs, int a, int b)
         {
-            if (i == 0 || sorted[i] != sorted[i - 1])
+            if (reps.Negative[a] == reps.Negative[b] && entities.Compatible(reps.Set[a], reps.Set[b]))
             {
-                yield return sorted[i];
+                pairs.Add(((long)Math.Min(a, b) << 32) | (uint)Math.Max(a, b));
             }
         }
     }
 
     private readonly record struct Edge(int A, int B, double Similarity);
 
-    private static Edge[] Verify(long[] candidates, ulong[][] shingles, double threshold)
+    private static Edge[] Verify(long[] candidates, Representatives reps, double threshold)
     {
-        var similarity = new double[candidates.Length];
-        Parallel.For(0, candidates.Length, k =>
+        // Shingle sets are built only for the few representatives that have a candidate; hashing did not need them.
+        var shingles = new ulong[reps.Count][];
+        foreach (var pair in candidates)
         {
-            var (a, b) = Unpack(candidates[k]);
-            similarity[k] = Jaccard(shingles[a], shingles[b]);
+            shingles[(int)(pair >> 32)] = [];
+            shingles[(int)pair] = [];
+        }
+        Parallel.For(0, reps.Count, r =>
+        {
+            if (shingles[r] is not null)
+            {
+                shingles[r] = Shingles(reps.Text[r]);
+            }
         });
+
+        var similarity = new double[candidates.Length];
+        Parallel.For(0, candidates.Length, k => similarity[k] = Jaccard(shingles[(int)(candidates[k] >> 32)], shingles[(int)candidates[k]]));
 
         var edges = new List<Edge>();
         for (var k = 0; k < candidates.Length; k++)
         {
             if (similarity[k] >= threshold)
             {
-                var (a, b) = Unpack(candidates[k]);
-                edges.Add(new Edge(a, b, similarity[k]));
+                edges.Add(new Edge((int)(candidates[k] >> 32), (int)candidates[k], similarity[k]));
             }
         }
         // Most similar pairs first: when an insight could join either of two incompatible groups, it joins the one
@@ -305,24 +298,24 @@ public static class Consolidation
     // groups join only if the result is still a chain (every set a proper subset of the next), i.e. every two members
     // remain compatible. So {A,B} and {A,C} never end up together through an {A} bridge, and neither do {A} and {B}
     // through {A,B}.
-    private static List<int>[] Group(Edge[] edges, int[] setOf, EntitySets entities, int count)
+    private static List<int>[] Group(Edge[] edges, Representatives reps, EntitySets entities)
     {
-        var parent = new int[count];
-        var chains = new List<int>?[count];
-        for (var r = 0; r < count; r++)
+        var parent = new int[reps.Count];
+        var chains = new List<int>?[reps.Count];
+        for (var r = 0; r < reps.Count; r++)
         {
             parent[r] = r;
         }
 
         foreach (var edge in edges)
         {
-            var a = Find(edge.A);
-            var b = Find(edge.B);
+            var a = Root(edge.A);
+            var b = Root(edge.B);
             if (a == b)
             {
                 continue;
             }
-            var merged = MergeChains(chains[a] ?? [setOf[a]], chains[b] ?? [setOf[b]], entities);
+            var merged = MergeChains(chains[a] ?? [reps.Set[a]], chains[b] ?? [reps.Set[b]], entities);
             if (merged is null)
             {
                 continue;
@@ -334,15 +327,14 @@ public static class Consolidation
             chains[child] = null;
         }
 
-        var groups = new List<int>[count];
-        for (var r = 0; r < count; r++)
+        var groups = new List<int>[reps.Count];
+        for (var r = 0; r < reps.Count; r++)
         {
-            var root = Find(r);
-            (groups[root] ??= []).Add(r);
+            (groups[Root(r)] ??= []).Add(r);
         }
         return groups;
 
-        int Find(int x)
+        int Root(int x)
         {
             while (parent[x] != x)
             {
@@ -394,15 +386,13 @@ public static class Consolidation
         var result = new List<MergeGroup>();
         foreach (var group in groups)
         {
-            if (group is null)
+            if (group is null || (group.Count == 1 && reps.Members[group[0]].Count == 1))
             {
                 continue;
             }
-            var members = group.SelectMany(r => reps.Members[r]).Order().Select(i => active[i]).ToList();
-            if (members.Count >= 2)
-            {
-                result.Add(Merge(members));
-            }
+            var positions = group.SelectMany(r => reps.Members[r]).ToList();
+            positions.Sort();
+            result.Add(Merge([.. positions.Select(i => active[i])]));
         }
         result.Sort((x, y) => x.CanonicalId.CompareTo(y.CanonicalId));
         return result;
@@ -472,10 +462,6 @@ public static class Consolidation
         return x.Id.CompareTo(y.Id) < 0;
     }
 
-    private static long Pack(int a, int b) => ((long)a << 32) | (uint)b;
-
-    private static (int A, int B) Unpack(long pair) => ((int)(pair >> 32), (int)(pair & 0xFFFF_FFFF));
-
     // MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit over the whole word.
     private static ulong Mix(ulong x)
     {
@@ -487,7 +473,10 @@ public static class Consolidation
         return x;
     }
 
-    /// <summary>The hash functions of the MinHash signature: h(x) = (a x + b) >> 32 over a 32-bit hash x of the shingle (multiply-add-shift, a universal family).</summary>
+    /// <summary>
+    /// The hash functions of the MinHash signature: h(x) = (a x + b) >> 32 over a 32-bit hash x of the shingle, with
+    /// 64-bit a and b (multiply-add-shift, a universal family), seeded with a constant.
+    /// </summary>
     internal sealed class MinHashFunctions
     {
         private readonly ulong[] _a;
@@ -506,34 +495,33 @@ public static class Consolidation
             var state = HashSeed;
             for (var k = 0; k < count; k++)
             {
-                a[k] = Mix(state += 0x9E37_79B9_7F4A_7C15) | 1;
+                a[k] = Mix(state += 0x9E37_79B9_7F4A_7C15);
                 b[k] = Mix(state += 0x9E37_79B9_7F4A_7C15);
             }
             return new MinHashFunctions(a, b);
         }
 
-        public int Count => _a.Length;
-
-        public void Sign(ulong[] shingles, Span<uint> signature)
+        /// <summary>The signature of a normalised text. Repeated shingles are hashed again, which a minimum does not notice.</summary>
+        public void Sign(string text, Span<uint> signature)
         {
             if (Vector256.IsHardwareAccelerated && signature.Length % Vector256<ulong>.Count == 0)
             {
-                SignVectorized(shingles, signature);
+                SignVectorized(text, signature);
             }
             else
             {
-                SignScalar(shingles, signature);
+                SignScalar(text, signature);
             }
         }
 
-        internal void SignScalar(ulong[] shingles, Span<uint> signature)
+        internal void SignScalar(string text, Span<uint> signature)
         {
             signature.Fill(uint.MaxValue);
             var a = _a.AsSpan(0, signature.Length);
             var b = _b.AsSpan(0, signature.Length);
-            foreach (var shingle in shingles)
+            for (var i = 0; i < ShingleCount(text); i++)
             {
-                var x = Mix(shingle) >> 32;
+                var x = Mix(Shingle(text, i)) >> 32;
                 for (var k = 0; k < signature.Length; k++)
                 {
                     var h = (uint)((a[k] * x + b[k]) >> 32);
@@ -545,18 +533,18 @@ public static class Consolidation
             }
         }
 
-        // The same arithmetic, four hash functions at a time; this is where most of the time goes. The hash values
+        // The same arithmetic, four hash functions at a time; hashing is where most of the time goes. The hash values
         // are below 2^32, so their minimum can be taken on 32-bit lanes (the upper halves are all zero).
-        internal void SignVectorized(ulong[] shingles, Span<uint> signature)
+        internal void SignVectorized(string text, Span<uint> signature)
         {
             var blocks = signature.Length / Vector256<ulong>.Count;
             var a = MemoryMarshal.Cast<ulong, Vector256<ulong>>(_a.AsSpan(0, signature.Length));
             var b = MemoryMarshal.Cast<ulong, Vector256<ulong>>(_b.AsSpan(0, signature.Length));
-            Span<Vector256<ulong>> minimum = stackalloc Vector256<ulong>[blocks];
+            Span<Vector256<ulong>> minimum = blocks <= 64 ? stackalloc Vector256<ulong>[blocks] : new Vector256<ulong>[blocks];
             minimum.Fill(Vector256.Create((ulong)uint.MaxValue));
-            foreach (var shingle in shingles)
+            for (var i = 0; i < ShingleCount(text); i++)
             {
-                var x = Vector256.Create(Mix(shingle) >> 32);
+                var x = Vector256.Create(Mix(Shingle(text, i)) >> 32);
                 for (var k = 0; k < blocks; k++)
                 {
                     var h = Vector256.ShiftRightLogical(a[k] * x + b[k], 32);
@@ -573,7 +561,7 @@ public static class Consolidation
         }
     }
 
-    /// <summary>The distinct entity-id sets of the active insights; set numbers order them by size, then by ids.</summary>
+    /// <summary>The distinct entity-id sets of the active insights; set numbers order them by size, then by entity numbers.</summary>
     private sealed class EntitySets
     {
         private EntitySets(int[][] sets, int[] setOf)
@@ -592,22 +580,59 @@ public static class Consolidation
 
         public static EntitySets Build(InsightRecord[] active)
         {
-            var ids = active.SelectMany(i => i.Entities).Select(e => e.Id).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            var number = new Dictionary<string, int>(ids.Length, StringComparer.Ordinal);
-            for (var k = 0; k < ids.Length; k++)
+            // Entities are numbered in order of first appearance; the insights are in id order, so that is deterministic.
+            var entityNumber = new Dictionary<string, int>(StringComparer.Ordinal);
+            var setNumber = new Dictionary<int[], int>(SetComparer.Instance);
+            var distinct = new List<int[]>();
+            var setOf = new int[active.Length];
+            for (var i = 0; i < active.Length; i++)
             {
-                number[ids[k]] = k;
+                var entities = active[i].Entities;
+                var set = new int[entities.Count];
+                for (var k = 0; k < set.Length; k++)
+                {
+                    ref var number = ref CollectionsMarshal.GetValueRefOrAddDefault(entityNumber, entities[k].Id, out var exists);
+                    if (!exists)
+                    {
+                        number = entityNumber.Count - 1;
+                    }
+                    set[k] = number;
+                }
+                Array.Sort(set);
+                var unique = set.Length == 0 ? 0 : 1;
+                for (var k = 1; k < set.Length; k++)
+                {
+                    if (set[k] != set[unique - 1])
+                    {
+                        set[unique++] = set[k];
+                    }
+                }
+                set = unique == set.Length ? set : set[..unique];
+
+                ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(setNumber, set, out var known);
+                if (!known)
+                {
+                    id = distinct.Count;
+                    distinct.Add(set);
+                }
+                setOf[i] = id;
             }
 
-            var perInsight = active.Select(i => i.Entities.Select(e => number[e.Id]).Distinct().Order().ToArray()).ToArray();
-            var distinct = perInsight.Distinct(SetComparer.Instance).ToList();
-            distinct.Sort((x, y) => x.Length != y.Length ? x.Length.CompareTo(y.Length) : x.AsSpan().SequenceCompareTo(y));
-            var setNumber = new Dictionary<int[], int>(SetComparer.Instance);
-            for (var k = 0; k < distinct.Count; k++)
+            // Renumber so that smaller sets come first: LSH buckets then meet the most general member first.
+            var sorted = Enumerable.Range(0, distinct.Count).ToArray();
+            Array.Sort(sorted, (x, y) => distinct[x].Length != distinct[y].Length
+                ? distinct[x].Length.CompareTo(distinct[y].Length)
+                : distinct[x].AsSpan().SequenceCompareTo(distinct[y]));
+            var rank = new int[distinct.Count];
+            for (var k = 0; k < sorted.Length; k++)
             {
-                setNumber[distinct[k]] = k;
+                rank[sorted[k]] = k;
             }
-            return new EntitySets([.. distinct], [.. perInsight.Select(s => setNumber[s])]);
+            for (var i = 0; i < setOf.Length; i++)
+            {
+                setOf[i] = rank[setOf[i]];
+            }
+            return new EntitySets([.. sorted.Select(k => distinct[k])], setOf);
         }
 
         /// <summary>Equal sets, or a non-empty proper subset of the other. {} is compatible with {} only.</summary>
@@ -661,24 +686,31 @@ public static class Consolidation
     /// </summary>
     private sealed class Representatives
     {
-        private Representatives(List<int> insight, List<List<int>> members)
+        private Representatives(List<string> text, List<int> set, List<bool> negative, List<List<int>> members)
         {
-            Insight = insight;
+            Text = text;
+            Set = set;
+            Negative = negative;
             Members = members;
         }
 
-        /// <summary>The insight position each representative stands for.</summary>
-        public List<int> Insight { get; }
+        /// <summary>Normalised text per representative.</summary>
+        public List<string> Text { get; }
+
+        /// <summary>Entity set number per representative.</summary>
+        public List<int> Set { get; }
+
+        /// <summary>Whether the text is negated, per representative (see <see cref="IsNegative"/>).</summary>
+        public List<bool> Negative { get; }
 
         /// <summary>The insight positions (ascending) each representative stands for, itself included.</summary>
         public List<List<int>> Members { get; }
 
-        public int Count => Insight.Count;
+        public int Count => Text.Count;
 
         public static Representatives Build(string[] texts, EntitySets entities)
         {
-            var insight = new List<int>();
-            var members = new List<List<int>>();
+            var reps = new Representatives([], [], [], []);
             var byKey = new Dictionary<(string Text, int Set), int>();
             for (var i = 0; i < texts.Length; i++)
             {
@@ -689,14 +721,16 @@ public static class Consolidation
                 ref var rep = ref CollectionsMarshal.GetValueRefOrAddDefault(byKey, (texts[i], entities.SetOf[i]), out var exists);
                 if (exists)
                 {
-                    members[rep].Add(i);
+                    reps.Members[rep].Add(i);
                     continue;
                 }
-                rep = insight.Count;
-                insight.Add(i);
-                members.Add([i]);
+                rep = reps.Count;
+                reps.Text.Add(texts[i]);
+                reps.Set.Add(entities.SetOf[i]);
+                reps.Negative.Add(IsNegative(texts[i]));
+                reps.Members.Add([i]);
             }
-            return new Representatives(insight, members);
+            return reps;
         }
     }
 }
