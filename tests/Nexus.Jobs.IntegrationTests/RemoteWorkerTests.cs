@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Nexus.Jobs.IntegrationTests;
 
 public sealed class RemoteWorkerTests : IAsyncLifetime
@@ -22,7 +24,9 @@ public sealed class RemoteWorkerTests : IAsyncLifetime
             ["AiJobs:RemoteWorkers:return_classify:Url"] = $"{_fleet.BaseUrl}/reject",
             ["AiJobs:RemoteWorkers:llm_visibility_score:Url"] = $"{_fleet.BaseUrl}/garbage",
             ["AiJobs:Retry:llm_visibility_score:Attempts"] = "0",
-        }, scriptedHandlers: false);
+        }, scriptedHandlers: false,
+            // Without the built-in handlers, so a type with no fleet has nowhere to run.
+            services: s => s.RemoveAll<Nexus.Jobs.Execution.IJobHandler>());
     }
 
     public async Task DisposeAsync()

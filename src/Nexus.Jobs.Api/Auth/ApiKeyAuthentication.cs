@@ -146,6 +146,8 @@ public static class Policies
     public const string RecordRead = "scope:" + Scopes.RecordRead;
     public const string InsightWrite = "scope:" + Scopes.InsightWrite;
     public const string InsightRead = "scope:" + Scopes.InsightRead;
+    public const string CatalogWrite = "scope:" + Scopes.CatalogWrite;
+    public const string CatalogRead = "scope:" + Scopes.CatalogRead;
 
     public static IServiceCollection AddNexusAuth(this IServiceCollection services)
     {

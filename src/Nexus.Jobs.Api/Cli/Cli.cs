@@ -122,8 +122,25 @@ public static class Cli
         {
             created += (await store.IngestAsync(workspace.Value, chunk, CancellationToken.None)).Count(r => r.Created);
         }
+        var catalog = Jobs.Catalog.DemoCatalog.Generate(seed: (int)(workspace.Value % int.MaxValue));
+        var catalogStore = new Jobs.Catalog.CatalogStore(dataSource);
+        foreach (var chunk in catalog.Products.Chunk(Jobs.Catalog.CatalogStore.MaxBatch))
+        {
+            await catalogStore.UpsertProductsAsync(workspace.Value, chunk, CancellationToken.None);
+        }
+        foreach (var chunk in catalog.Sales.Chunk(Jobs.Catalog.CatalogStore.MaxBatch))
+        {
+            await catalogStore.UpsertSalesAsync(workspace.Value, chunk, CancellationToken.None);
+        }
+        await catalogStore.UpsertOffersAsync(workspace.Value, catalog.Offers, CancellationToken.None);
+        foreach (var chunk in catalog.Reviews.Chunk(Jobs.Catalog.CatalogStore.MaxBatch))
+        {
+            await catalogStore.UpsertReviewsAsync(workspace.Value, chunk, CancellationToken.None);
+        }
+        await catalogStore.UpsertReturnsAsync(workspace.Value, catalog.Returns, CancellationToken.None);
         var (info, plaintext) = await new ApiKeys(dataSource).CreateAsync(workspace.Value, Jobs.Auth.Scopes.All);
         Console.WriteLine($"Seeded workspace {workspace} with {insights.Count} insights ({created} distinct, the rest reinforced existing ones).");
+        Console.WriteLine($"Commerce data: {catalog.Products.Count} products on amazon_us, {catalog.Sales.Count} days of sales, {catalog.Offers.Count} competitor offers, {catalog.Reviews.Count} reviews, {catalog.Returns.Count} returns.");
         Console.WriteLine($"Created {info.Id} with every scope. The key is shown once; store it now:");
         Console.WriteLine(plaintext);
         return 0;
@@ -235,7 +252,7 @@ public static class Cli
               keys list --workspace N                      list a workspace's keys (never their secrets)
               keys revoke <key id>                         revoke a key (key_...)
               migrate                                      apply the database migrations and Hangfire's schema
-              seed-demo [--workspace N]                    a demo workspace with 3,000 insights; prints a key with every scope last
+              seed-demo [--workspace N]                    a demo workspace (insights and commerce data); a key with every scope last
               dashboard hash-password                      hash a dashboard operator password read from stdin
             Configuration overrides work as for the service, e.g. --ConnectionStrings:Jobs "Host=...".
             scopes: 

@@ -7,7 +7,9 @@ namespace Nexus.Jobs.Execution;
 /// <summary>Chooses where a job type runs: the remote fleet when configured, else its built-in handler.</summary>
 public sealed class JobExecutors(IEnumerable<IJobHandler> handlers, RemoteWorkerExecutor remote, IOptionsMonitor<AiJobsOptions> options)
 {
-    private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Type, StringComparer.Ordinal);
+    // The last registration of a type wins, as everywhere in DI, so a host can replace a built-in handler.
+    private readonly Dictionary<string, IJobHandler> _handlers = handlers.GroupBy(h => h.Type, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
     public Task<JsonObject> ExecuteAsync(JobExecution job, CancellationToken cancellationToken)
     {

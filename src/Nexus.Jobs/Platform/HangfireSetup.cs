@@ -60,6 +60,8 @@ public static class HangfireSetup
         services.AddSingleton<JobStatusReader>();
         services.AddSingleton<JobCanceller>();
         services.AddSingleton<Auth.ApiKeys>();
+        services.AddSingleton<Catalog.CatalogStore>();
+        AiJobs.Handlers.HandlerSetup.AddBuiltInHandlers(services);
         return services;
     }
 

@@ -1,0 +1,174 @@
+using Nexus.Jobs.AiJobs.Handlers;
+
+namespace Nexus.Jobs.Tests;
+
+public class ReturnModelTests
+{
+    [Theory]
+    [InlineData("Stopped working after 3 days", "defective")]
+    [InlineData("It doesn't turn on at all", "defective")]
+    [InlineData("Screen is broken, faulty unit", "defective")]
+    [InlineData("Arrived damaged, the box was crushed", "damaged_in_transit")]
+    [InlineData("Shipping damage on the corner", "damaged_in_transit")]
+    [InlineData("You sent the wrong item", "wrong_item")]
+    [InlineData("Received a different product than ordered", "wrong_item")]
+    [InlineData("Not as described, looks different from the photos", "not_as_described")]
+    [InlineData("Misleading listing", "not_as_described")]
+    [InlineData("Way too small for me", "size_fit")]
+    [InlineData("Doesn\u2019t fit my feet", "size_fit")]
+    [InlineData("They sent the wrong size", "size_fit")]
+    [InlineData("Changed my mind", "changed_mind")]
+    [InlineData("Found cheaper elsewhere", "changed_mind")]
+    [InlineData("ORDERED BY MISTAKE", "changed_mind")]
+    public void Classify_FindsTheCategory(string reason, string expected)
+    {
+        var result = ReturnModel.Classify(reason);
+        result.Category.ShouldBe(expected);
+        result.Confidence.ShouldBeInRange(0.5, 1.0);
+    }
+
+    [Fact]
+    public void Classify_ReturnsOtherWithLowConfidence_WhenNothingMatches()
+    {
+        var result = ReturnModel.Classify("See attached note");
+        result.Category.ShouldBe("other");
+        result.Confidence.ShouldBeLessThan(0.5);
+        ReturnModel.Classify("").Category.ShouldBe("other");
+    }
+
+    [Fact]
+    public void Classify_MatchesWholeWordsOnly()
+    {
+        // "fit" inside "outfit" is not a size complaint.
+        ReturnModel.Classify("matching outfit").Category.ShouldBe("other");
+    }
+
+    [Fact]
+    public void Classify_Confidence_IsBestOverBestPlusSecondPlusOne()
+    {
+        // "stopped working" (defective 3) alone: 3 / (3 + 0 + 1).
+        ReturnModel.Classify("stopped working").Confidence.ShouldBe(0.75, 1e-12);
+        // defective 3 vs changed_mind 3: a tie stays below one half; taxonomy order breaks it.
+        var tie = ReturnModel.Classify("stopped working and I changed my mind");
+        tie.Category.ShouldBe("defective");
+        tie.Confidence.ShouldBe(3.0 / 7, 1e-12);
+    }
+
+    [Fact]
+    public void Classify_UsesOnlyTheTaxonomy()
+    {
+        foreach (var reason in new[] { "broken", "box crushed", "wrong item", "misleading", "too big", "no longer need", "meh" })
+        {
+            ReturnModel.Categories.ShouldContain(ReturnModel.Classify(reason).Category);
+        }
+
+        ReturnModel.Categories.ShouldBe(["defective", "damaged_in_transit", "wrong_item", "not_as_described", "size_fit", "changed_mind", "other"]);
+    }
+
+    [Fact]
+    public void BinomialUpperTail_MatchesHandComputedValues()
+    {
+        // n=10, p=0.1: P(X >= 4) = 1 - (0.3486784401 + 0.387420489 + 0.1937102445 + 0.057395628).
+        ReturnModel.BinomialUpperTail(10, 4, 0.1).ShouldBe(0.0127951984, 1e-10);
+        // n=5, p=0.5: P(X >= 3) = 16/32.
+        ReturnModel.BinomialUpperTail(5, 3, 0.5).ShouldBe(0.5, 1e-14);
+        // P(X >= n) = p^n.
+        ReturnModel.BinomialUpperTail(3, 3, 0.2).ShouldBe(0.008, 1e-15);
+        ReturnModel.BinomialUpperTail(10, 0, 0.1).ShouldBe(1.0);
+        ReturnModel.BinomialUpperTail(10, 11, 0.1).ShouldBe(0.0);
+    }
+
+    [Fact]
+    public void LogGamma_MatchesFactorials()
+    {
+        ReturnModel.LogGamma(1).ShouldBe(0, 1e-13);
+        ReturnModel.LogGamma(11).ShouldBe(Math.Log(3628800), 1e-12);
+        ReturnModel.LogGamma(0.5).ShouldBe(Math.Log(Math.Sqrt(Math.PI)), 1e-13);
+        // Stirling for a large argument: ln Gamma(1e6 + 1) = ln(1e6!) ~ 12815518.3846582.
+        ReturnModel.LogGamma(1_000_001).ShouldBe(12815518.384658169, 1e-6);
+    }
+
+    [Fact]
+    public void Test_UsesTheSmoothedBaseline_AndNamesTheTest()
+    {
+        // Baseline 0 of 4 smooths to (0 + 0.5) / (4 + 1) = 0.1, so 4 of 10 is the hand-computed case above.
+        var result = ReturnModel.Test(new ReturnRates("SKU-1", 4, 10, 0, 4));
+
+        result.PValue.ShouldBe(0.0127951984, 1e-10);
+        result.IsAnomaly.ShouldBeFalse(); // 0.0128 is not below 0.01
+        ReturnModel.Test(new ReturnRates("SKU-1", 4, 10, 0, 4), alpha: 0.05).IsAnomaly.ShouldBeTrue();
+        result.WindowRate.ShouldBe(0.4);
+        result.BaselineRate.ShouldBe(0);
+        result.Test.ShouldBe("one-sided exact binomial test vs own baseline");
+        result.Sku.ShouldBe("SKU-1");
+    }
+
+    [Fact]
+    public void Test_FlagsABigJump()
+    {
+        // Baseline 2%, window 10% of 500.
+        var result = ReturnModel.Test(new ReturnRates("SKU-2", 50, 500, 100, 5000));
+
+        result.IsAnomaly.ShouldBeTrue();
+        result.PValue.ShouldBeLessThan(1e-10);
+        result.BaselineRate.ShouldBe(0.02);
+    }
+
+    [Fact]
+    public void Test_DoesNotFlagASmallWobble()
+    {
+        // Baseline 2%, window 2.4% of 500: 12 returns where 10 were expected.
+        var result = ReturnModel.Test(new ReturnRates("SKU-3", 12, 500, 100, 5000));
+
+        result.IsAnomaly.ShouldBeFalse();
+        result.PValue.ShouldBeGreaterThan(0.1);
+    }
+
+    [Fact]
+    public void Test_DoesNotFlagARateBelowBaseline()
+    {
+        var result = ReturnModel.Test(new ReturnRates("SKU-4", 1, 500, 100, 5000));
+        result.IsAnomaly.ShouldBeFalse();
+        result.PValue.ShouldBeGreaterThan(0.99);
+    }
+
+    [Fact]
+    public void Test_HandlesZeroUnits()
+    {
+        var noWindow = ReturnModel.Test(new ReturnRates("SKU-5", 0, 0, 3, 100));
+        noWindow.WindowRate.ShouldBe(0);
+        noWindow.PValue.ShouldBe(1);
+        noWindow.IsAnomaly.ShouldBeFalse();
+
+        var noBaseline = ReturnModel.Test(new ReturnRates("SKU-5", 1, 10, 0, 0));
+        noBaseline.BaselineRate.ShouldBe(0);
+        noBaseline.IsAnomaly.ShouldBeFalse(); // smoothed to 0.5 without history: no evidence either way
+
+        var spotlessBaseline = ReturnModel.Test(new ReturnRates("SKU-5", 0, 100, 0, 1000));
+        spotlessBaseline.IsAnomaly.ShouldBeFalse();
+        spotlessBaseline.PValue.ShouldBe(1);
+    }
+
+    [Fact]
+    public void Test_IsStableForLargeCounts()
+    {
+        // n = 1e6 at a 5% baseline: 50,000 expected (sd ~218).
+        var wobble = ReturnModel.Test(new ReturnRates("SKU-6", 50_100, 1_000_000, 50_000, 1_000_000));
+        double.IsFinite(wobble.PValue).ShouldBeTrue();
+        wobble.PValue.ShouldBeInRange(0.2, 0.5);
+        wobble.IsAnomaly.ShouldBeFalse();
+
+        var jump = ReturnModel.Test(new ReturnRates("SKU-6", 52_000, 1_000_000, 50_000, 1_000_000));
+        jump.PValue.ShouldBeInRange(0.0, 1e-15);
+        jump.IsAnomaly.ShouldBeTrue();
+
+        // At the mean, the upper tail is about one half.
+        ReturnModel.BinomialUpperTail(1_000_000, 500_000, 0.5).ShouldBe(0.5004, 1e-3);
+    }
+
+    [Fact]
+    public void Test_RejectsNegativeCounts()
+    {
+        Should.Throw<ArgumentOutOfRangeException>(() => ReturnModel.Test(new ReturnRates("SKU", -1, 10, 0, 10)));
+    }
+}
