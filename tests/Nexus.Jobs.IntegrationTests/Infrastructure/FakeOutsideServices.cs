@@ -59,6 +59,16 @@ public sealed class FakeOutsideServices : IAsyncDisposable
             const string answer = "Here are good options:\n1. Zephyr Kettle 3000 - reliable\n2. Nexus steel kettle - quiet and fast\n3. Boilco Classic";
             await http.Response.WriteAsJsonAsync(new { choices = new[] { new { message = new { role = "assistant", content = answer } } } });
         });
+        app.MapPost("/slow-prices", async http =>
+        {
+            await Record(http);
+            await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted);
+        });
+        app.MapPost("/denied-ai/chat/completions", async http =>
+        {
+            await Record(http);
+            http.Response.StatusCode = 401;
+        });
         app.MapPost("/slow-ai/chat/completions", async http =>
         {
             await Record(http);
