@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Dashboard;
 using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Api.Http;
 using Nexus.Jobs.Compounding;
 using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
@@ -37,6 +38,7 @@ public static class NexusJobsApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         services.AddNexusProblemDetails();
         services.AddNexusAuth();
+        services.AddNexusRateLimiting(builder.Configuration);
         services.AddControllers().AddJsonOptions(o =>
         {
             o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -62,6 +64,8 @@ public static class NexusJobsApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // After authentication, so the bucket is the key's; before authorization, so refused keys count too.
+        app.UseRateLimiter();
         app.UseAuthorization();
         if (roles.HasFlag(Roles.Api))
         {
@@ -113,7 +117,8 @@ public static class NexusJobsApp
                         QUEUE_FULL 429 (Retry-After), INSUFFICIENT_SCOPE 403, JOB_NOT_CANCELLABLE 409, UNAUTHENTICATED 401,
                         TENANT_MISMATCH 403, VALIDATION_FAILED 422 (with `errors` per field), MALFORMED_REQUEST 400/415,
                         BATCH_TOO_LARGE 422, PAYLOAD_TOO_LARGE 413, IDEMPOTENCY_CONFLICT 422, IDEMPOTENCY_IN_FLIGHT 409,
-                        SERVICE_UNAVAILABLE 503. Every POST honours `Idempotency-Key` (24 hours; only successful responses are
+                        SERVICE_UNAVAILABLE 503, and RATE_LIMITED 429 (with Retry-After) when a key exceeds its request rate
+                        (an addition to the contract's codes). Every POST honours `Idempotency-Key` (24 hours; only successful responses are
                         replayed, with `Idempotent-Replayed: true`).
                         """,
                 };

@@ -78,7 +78,7 @@ internal static class OpenApiExamples
         ["413"] = "PAYLOAD_TOO_LARGE: the body is over 2 MiB.",
         ["415"] = "MALFORMED_REQUEST: the body must be application/json.",
         ["422"] = "VALIDATION_FAILED (errors per field), INVALID_JOB_TYPE, BATCH_TOO_LARGE or IDEMPOTENCY_CONFLICT.",
-        ["429"] = "QUEUE_FULL: the workspace has as many jobs waiting as it may; retry after Retry-After seconds.",
+        ["429"] = "QUEUE_FULL: the workspace has as many jobs waiting as it may; RATE_LIMITED: the key is over its request rate. Retry after Retry-After seconds.",
         ["503"] = "SERVICE_UNAVAILABLE: the job database cannot be reached; retry shortly.",
     };
 

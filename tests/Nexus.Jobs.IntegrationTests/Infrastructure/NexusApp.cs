@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Nexus.Jobs.Auth;
 using Nexus.Jobs.Execution;
 using Npgsql;
@@ -19,6 +20,9 @@ public sealed class NexusApp : WebApplicationFactory<Program>
     private readonly bool _scriptedHandlers;
     private readonly Action<IServiceCollection>? _services;
 
+    /// <summary>Every log line the host wrote (formatted), for tests that check what is and is not logged.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
     public NexusApp(string connectionString, Dictionary<string, string?>? settings = null, bool scriptedHandlers = true, Action<IServiceCollection>? services = null)
     {
         _connectionString = connectionString;
@@ -32,6 +36,8 @@ public sealed class NexusApp : WebApplicationFactory<Program>
             ["Nexus:Workers:SchedulePollingInterval"] = "00:00:00.5",
             ["Nexus:Workers:WorkerCount"] = "8",
             ["Nexus:Workers:ShutdownTimeout"] = "00:00:02",
+            // Tests hammer the API from one key; RateLimitTests turn the limiter on where it is the subject.
+            ["Nexus:RateLimit:RequestsPerSecond"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? [])
@@ -104,6 +110,7 @@ public sealed class NexusApp : WebApplicationFactory<Program>
         }
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
             _settings.Append(new("ConnectionStrings:Jobs", _connectionString))));
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Logs)));
         builder.ConfigureTestServices(services =>
         {
             _services?.Invoke(services);
@@ -115,5 +122,33 @@ public sealed class NexusApp : WebApplicationFactory<Program>
                 }
             }
         });
+    }
+}
+
+/// <summary>Keeps every log line (message, exception and scope values) in memory.</summary>
+internal sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> sink) : ILoggerProvider, ISupportExternalScope
+{
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, sink, () => _scopes);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> sink, Func<IExternalScopeProvider> scopes) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => scopes().Push(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = new System.Text.StringBuilder($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            scopes().ForEachScope((scope, b) => b.Append(" | ").Append(scope), line);
+            sink.Enqueue(line.ToString());
+        }
     }
 }
