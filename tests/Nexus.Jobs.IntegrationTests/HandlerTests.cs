@@ -253,6 +253,52 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
         (await noScope.PostAsync("/v1/catalog/products", "{}")).ShouldBeProblem(HttpStatusCode.Forbidden, "INSUFFICIENT_SCOPE");
     }
 
+    [Theory]
+    [InlineData("""{"type":"review_sentiment","params":{"skus":["K1"]}}""")]
+    [InlineData("""{"type":"return_classify","params":{"skus":["K1"],"window_days":30}}""")]
+    [InlineData("""{"type":"competitor_scan","params":{"skus":["K1"],"marketplace":"amazon_us"}}""")]
+    [InlineData("""{"type":"llm_visibility_score","params":{"skus":["K1"],"assistants":["gpt-like"]}}""")]
+    [InlineData("""{"type":"pricing_recalculate","params":{"skus":["K1"],"marketplace":"amazon_us","apply":true}}""")]
+    [InlineData("""{"type":"listing_optimize","params":{"skus":["K1"],"marketplace":"amazon_us","apply":true}}""")]
+    public async Task EveryJobType_ExecutedTwice_LeavesTheStateOfOnce(string job)
+    {
+        var api = await WorkspaceWithProductAsync("K1", 19m, 10m, title: "Kettle");
+        var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        (await api.PostAsync("/v1/catalog/reviews", Rows("reviews", Enumerable.Range(0, 6).Select(i =>
+            new { review_id = $"x{i}", sku = "K1", rating = 1 + i % 5, text = i % 2 == 0 ? "Quiet and fast, love it" : "Broke after a week, awful", created_at = now })))).Status.ShouldBe(HttpStatusCode.OK);
+        (await api.PostAsync("/v1/catalog/returns", Rows("returns", Enumerable.Range(0, 5).Select(i =>
+            new { sku = "K1", order_ref = $"o{i}", reason = "Stopped working", units = 1, created_at = now })))).Status.ShouldBe(HttpStatusCode.OK);
+        (await api.PostAsync("/v1/catalog/daily-sales", Rows("daily_sales", Enumerable.Range(1, 60).Select(d =>
+            new { sku = "K1", date = DateTime.UtcNow.AddDays(-d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), units = 20 + d % 7, price = 15m + d % 9 })))).Status.ShouldBe(HttpStatusCode.OK);
+
+        var id = await api.DispatchAsync(job);
+        var first = await api.ShouldReachStatus(id, "completed");
+        var once = await SnapshotAsync(api.Workspace);
+
+        await RunAgainAsync(api, id);
+
+        (await SnapshotAsync(api.Workspace)).ShouldBe(once);
+        var again = await api.JobAsync(id);
+        if (!job.Contains("review_sentiment", StringComparison.Ordinal))
+        {
+            // Sentiment reports only newly scored reviews, which the second run rightly has none of.
+            again.GetProperty("result").GetRawText().ShouldBe(first.GetProperty("result").GetRawText());
+        }
+    }
+
+    private async Task<string> SnapshotAsync(long workspace)
+    {
+        await using var connection = new NpgsqlConnection(App.ConnectionString);
+        var parts = new List<string>();
+        foreach (var table in new[] { "products", "daily_sales", "competitor_offers", "reviews", "returns", "price_history", "listing_history" })
+        {
+            // Timestamps the upserts refresh (updated_at, scored_at, changed_at) would differ only if a row were written again.
+            var rows = await connection.QueryAsync<string>($"select to_jsonb(t)::text from nexus.{table} t where workspace_id = @W order by 1", new { W = workspace });
+            parts.Add($"{table}:{string.Join("\n", rows)}");
+        }
+        return string.Join("\n---\n", parts);
+    }
+
     private async Task RunAgainAsync(ApiClient api, string jobId)
     {
         await using var connection = new NpgsqlConnection(App.ConnectionString);
