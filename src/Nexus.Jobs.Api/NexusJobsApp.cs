@@ -6,6 +6,7 @@ using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Dashboard;
 using Nexus.Jobs.Api.Errors;
 using Nexus.Jobs.Api.Http;
+using Nexus.Jobs.Api.Operations;
 using Nexus.Jobs.Compounding;
 using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
@@ -28,6 +29,7 @@ public static class NexusJobsApp
         var database = await JobsDatabase.OpenAsync(builder.Configuration, builder.Environment.ContentRootPath, loggers.CreateLogger("Nexus.Jobs.Database"));
 
         var services = builder.Services;
+        builder.AddNexusObservability(roles);
         services.AddNexusEngine(builder.Configuration, database.ConnectionString);
         services.AddCompounding(schedules: roles.HasFlag(Roles.Worker));
         if (roles.HasFlag(Roles.Worker))
@@ -67,6 +69,7 @@ public static class NexusJobsApp
         // After authentication, so the bucket is the key's; before authorization, so refused keys count too.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.MapNexusObservability();
         if (roles.HasFlag(Roles.Api))
         {
             app.MapControllers();

@@ -20,7 +20,12 @@ public sealed class ExceptionToProblemHandler(ILogger<ExceptionToProblemHandler>
                 (503, ErrorCodes.ServiceUnavailable, "Service unavailable", "The job database cannot be reached; retry shortly."),
             _ => (500, ErrorCodes.InternalError, "Internal error", "An unexpected error occurred; it has been logged."),
         };
-        if (status >= 500)
+        if (status == 503)
+        {
+            // Expected while the database is away; one line, not a stack trace per request.
+            logger.LogWarning("Request {Method} {Path} answered 503: database unavailable ({Reason})", http.Request.Method, http.Request.Path, exception.Message);
+        }
+        else if (status >= 500)
         {
             logger.LogError(exception, "Request {Method} {Path} failed with {Status}", http.Request.Method, http.Request.Path, status);
         }

@@ -15,13 +15,14 @@ namespace Nexus.Jobs.Platform;
 
 /// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>.</summary>
 /// <remarks>Registered in DI rather than in the static <c>GlobalJobFilters</c>, so two hosts in one process (tests) keep their own.</remarks>
-public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, JobOutcomeFilter outcome) : IJobFilterProvider
+public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, JobOutcomeFilter outcome, TracingFilter tracing) : IJobFilterProvider
 {
     public IEnumerable<JobFilter> GetFilters(Job job) =>
         JobFilterProviders.Providers.GetFilters(job)
             .Where(f => f.Instance is not AutomaticRetryAttribute)
             .Append(new JobFilter(retry, JobFilterScope.Global, 20))
-            .Append(new JobFilter(outcome, JobFilterScope.Global, 30));
+            .Append(new JobFilter(outcome, JobFilterScope.Global, 30))
+            .Append(new JobFilter(tracing, JobFilterScope.Global, 40));
 }
 
 /// <summary>Hangfire's <see cref="AutomaticRetryAttribute"/>, configured per job type from <c>AiJobs:Retry</c>.</summary>
@@ -115,9 +116,14 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         switch (context.NewState)
         {
             case FailedState failed:
+                NexusTelemetry.Failed.Add(1, NexusTelemetry.Tags(job));
                 OnFailed(context, jobId, failed);
                 break;
             case DeletedState deleted:
+                if (context.OldStateName != FailedState.StateName)
+                {
+                    NexusTelemetry.Cancelled.Add(1, NexusTelemetry.Tags(job));
+                }
                 OnDeleted(context, jobId, deleted);
                 break;
         }

@@ -172,6 +172,11 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         }
 
         scope.Complete();
+        scope.Dispose(); // commits here; count only what committed
+        foreach (var a in accepted)
+        {
+            NexusTelemetry.Dispatched.Add(1, new KeyValuePair<string, object?>("type", a.Type), new KeyValuePair<string, object?>("priority", a.Priority.Name()));
+        }
         return new DispatchResult.Accepted(accepted, batchId);
     }
 

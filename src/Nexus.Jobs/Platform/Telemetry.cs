@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Hangfire.Client;
+using Hangfire.Common;
+using Hangfire.Server;
+
+namespace Nexus.Jobs.Platform;
+
+/// <summary>The platform's traces and metrics (exported by whatever OpenTelemetry pipeline the host configures).</summary>
+public static class NexusTelemetry
+{
+    public const string Name = "Nexus.Jobs";
+
+    public static readonly ActivitySource Source = new(Name);
+    public static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> Dispatched = Meter.CreateCounter<long>("nexus.jobs.dispatched", "{job}", "Jobs accepted");
+    public static readonly Counter<long> Started = Meter.CreateCounter<long>("nexus.jobs.started", "{job}", "Job executions started (retries included)");
+    public static readonly Counter<long> Completed = Meter.CreateCounter<long>("nexus.jobs.completed", "{job}", "Jobs completed");
+    public static readonly Counter<long> Failed = Meter.CreateCounter<long>("nexus.jobs.failed", "{job}", "Jobs failed after all retries");
+    public static readonly Counter<long> Cancelled = Meter.CreateCounter<long>("nexus.jobs.cancelled", "{job}", "Jobs cancelled");
+    public static readonly Histogram<double> PickupLatency = Meter.CreateHistogram<double>("nexus.jobs.pickup_latency", "ms", "From creation (or a retry's re-queue) to execution start");
+    public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("nexus.jobs.duration", "ms", "Execution time of one attempt");
+
+    /// <summary>type and priority tags of a job (compounding runs: their pipeline, priority normal).</summary>
+    public static TagList Tags(Job? job)
+    {
+        var tags = new TagList();
+        if (job is null)
+        {
+            return tags;
+        }
+        tags.Add("type", job.Args.Count > 1 && job.Args[1] is string type ? type : job.Type.Name);
+        tags.Add("priority", job.Queue switch
+        {
+            Queues.High => "high",
+            Queues.Low => "low",
+            _ => "normal",
+        });
+        return tags;
+    }
+}
+
+/// <summary>Carries the dispatching request's trace into the job, and measures each execution.</summary>
+/// <remarks>
+/// The W3C trace context is stored as a job parameter when the job is created, and the execution's activity
+/// takes it as its parent: one trace from the HTTP request through the dispatch to the worker.
+/// </remarks>
+public sealed class TracingFilter : IClientFilter, IServerFilter
+{
+    public const string TraceParameter = "traceparent";
+    private const string ActivityKey = "nexus.activity";
+    private const string StartedKey = "nexus.started";
+
+    public void OnCreating(CreatingContext context)
+    {
+        if (Activity.Current?.Id is { } traceparent)
+        {
+            context.SetJobParameter(TraceParameter, traceparent);
+        }
+    }
+
+    public void OnCreated(CreatedContext context)
+    {
+    }
+
+    public void OnPerforming(PerformingContext context)
+    {
+        var tags = NexusTelemetry.Tags(context.BackgroundJob.Job);
+        NexusTelemetry.Started.Add(1, tags);
+        NexusTelemetry.PickupLatency.Record((DateTime.UtcNow - context.BackgroundJob.CreatedAt).TotalMilliseconds, tags);
+        var parent = context.GetJobParameter<string>(TraceParameter);
+        ActivityContext.TryParse(parent, null, out var parentContext);
+        var activity = NexusTelemetry.Source.StartActivity("job.execute", ActivityKind.Consumer, parentContext);
+        if (activity is not null)
+        {
+            activity.SetTag("hangfire.job.id", context.BackgroundJob.Id);
+            foreach (var tag in tags)
+            {
+                activity.SetTag("job." + tag.Key, tag.Value);
+            }
+            if (context.BackgroundJob.Job.Args.Count > 0)
+            {
+                activity.SetTag("job.id", context.BackgroundJob.Job.Args[0]?.ToString());
+            }
+            context.Items[ActivityKey] = activity;
+        }
+        context.Items[StartedKey] = Stopwatch.GetTimestamp();
+    }
+
+    public void OnPerformed(PerformedContext context)
+    {
+        var tags = NexusTelemetry.Tags(context.BackgroundJob.Job);
+        if (context.Items.TryGetValue(StartedKey, out var started) && started is long timestamp)
+        {
+            NexusTelemetry.Duration.Record(Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds, tags);
+        }
+        if (context.Exception is null && !context.Canceled)
+        {
+            NexusTelemetry.Completed.Add(1, tags);
+        }
+        if (context.Items.TryGetValue(ActivityKey, out var value) && value is Activity activity)
+        {
+            if (context.Exception is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, context.Exception.Message);
+            }
+            activity.Dispose();
+        }
+    }
+}
