@@ -64,7 +64,7 @@ public static class NexusJobsApp
     {
         var roles = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NexusOptions>>().Value.ParsedRoles();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseProblemStatusCodePages();
         app.UseAuthentication();
         // After authentication, so the bucket is the key's; before authorization, so refused keys count too.
         app.UseRateLimiter();

@@ -195,14 +195,15 @@ public static partial class AiJobRequests
         if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             var start = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            return endOfDay ? start.AddDays(1) : start;
+            // The last representable day has no next day: its end is the end of time.
+            return endOfDay ? (date == DateOnly.MaxValue ? DateTime.MaxValue : start.AddDays(1)) : start;
         }
         if (IsoDateTime().IsMatch(value)
             && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment))
         {
             var utc = moment.UtcDateTime;
             // The stored precision is microseconds; an inclusive end is exclusive one tick later.
-            return endOfDay ? utc.AddTicks(1) : utc;
+            return endOfDay && utc < DateTime.MaxValue ? utc.AddTicks(1) : utc;
         }
         errors.Fields[name] = ["must be a date (2026-03-12) or an ISO 8601 date-time with offset (2026-03-12T14:32:01Z)"];
         return null;

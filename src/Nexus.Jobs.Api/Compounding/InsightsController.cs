@@ -220,11 +220,11 @@ internal static partial class Dates
         if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             var start = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            return endOfDay ? start.AddDays(1) : start;
+            return endOfDay ? (date == DateOnly.MaxValue ? DateTime.MaxValue : start.AddDays(1)) : start;
         }
         if (IsoDateTime().IsMatch(value) && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment))
         {
-            return endOfDay ? moment.UtcDateTime.AddTicks(1) : moment.UtcDateTime;
+            return endOfDay && moment.UtcDateTime < DateTime.MaxValue ? moment.UtcDateTime.AddTicks(1) : moment.UtcDateTime;
         }
         errors[name] = ["must be a date (2026-03-12) or an ISO 8601 date-time with offset (2026-03-12T14:32:01Z)"];
         return null;

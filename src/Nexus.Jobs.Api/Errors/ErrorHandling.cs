@@ -63,12 +63,33 @@ public sealed class ExceptionToProblemHandler(ILogger<ExceptionToProblemHandler>
 /// <summary>Adds the <c>code</c> to problem details the framework writes by itself.</summary>
 public static class ProblemDetailsSetup
 {
+    /// <summary>What a status the framework produced on its own means for this request.</summary>
+    public static string DefaultDetail(HttpContext http, int status) => status switch
+    {
+        404 => $"There is no {http.Request.Path} here; see /scalar for the API.",
+        405 => $"{http.Request.Path} does not take {http.Request.Method}; see /scalar for the API.",
+        406 => "This API answers in JSON (application/json or application/problem+json).",
+        415 => "Send the body as application/json.",
+        _ => "The request cannot be handled as sent.",
+    };
+
+    /// <summary>Status codes without a body (unknown route, wrong method, wrong media type) become problem details, whatever the Accept header says.</summary>
+    public static IApplicationBuilder UseProblemStatusCodePages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var status = http.Response.StatusCode;
+            var title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+            await Problems.WriteAsync(http, status, ErrorCodes.ForStatus(status), title, DefaultDetail(http, status));
+        });
+
     public static IServiceCollection AddNexusProblemDetails(this IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
+            context.ProblemDetails.Detail ??= DefaultDetail(context.HttpContext, status);
             context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier);
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
         });

@@ -29,12 +29,12 @@ public static class Problems
         return result;
     }
 
-    /// <summary>For middleware that writes the response itself.</summary>
+    /// <summary>For middleware that writes the response itself: always problem+json, whatever the Accept header asks for.</summary>
     public static Task WriteAsync(HttpContext http, int status, string code, string title, string detail)
     {
         http.Response.StatusCode = status;
         var problem = Create(http, status, code, title, detail);
-        return TypedResults.Problem(problem).ExecuteAsync(http);
+        return http.Response.WriteAsJsonAsync(problem, typeof(ProblemDetails), options: null, contentType: ContentType);
     }
 
     public static ObjectResult NotFound(HttpContext http, string detail) =>

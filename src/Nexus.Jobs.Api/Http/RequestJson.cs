@@ -60,6 +60,10 @@ public static class RequestJson
         {
             using var document = JsonDocument.Parse(bytes, Options);
             var root = document.RootElement.Clone();
+            if (!HasValidText(root))
+            {
+                return (default, Malformed(http, "The body holds a string or member name that is not valid Unicode (a lone surrogate or invalid UTF-8)."));
+            }
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return (default, Problems.Validation(http, ErrorCodes.ValidationFailed,
@@ -70,6 +74,46 @@ public static class RequestJson
         catch (JsonException e)
         {
             return (default, Malformed(http, $"The body is not valid JSON: {e.Message}"));
+        }
+    }
+
+    // The parser accepts lone surrogate escapes and invalid UTF-8 inside strings and only fails when a string is
+    // read; reading every string once here turns that into a 400 instead of a failure halfway through validation.
+    private static bool HasValidText(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        if (!HasValidText(property.Value))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (!HasValidText(item))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
