@@ -34,6 +34,7 @@ public static class HangfireSetup
                 QueuePollInterval = workers.QueuePollInterval,
                 InvisibilityTimeout = workers.InvisibilityTimeout,
                 UseSlidingInvisibilityTimeout = true,
+                DistributedLockTimeout = workers.DistributedLockTimeout,
                 EnableLongPolling = workers.LongPolling,
                 // Lets Hangfire's job creation join the dispatcher's TransactionScope (one record, one job, one commit).
                 EnableTransactionScopeEnlistment = true,
@@ -74,10 +75,17 @@ public static class HangfireSetup
             var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             server.WorkerCount = workers.WorkerCount;
             server.Queues = Queues.All;
-            server.ShutdownTimeout = workers.ShutdownTimeout;
+            // StopTimeout is the grace running jobs get before their cancellation token fires (Hangfire's default is
+            // none); ShutdownTimeout is how long Hangfire then waits for the workers to return.
+            server.StopTimeout = workers.ShutdownTimeout;
+            server.ShutdownTimeout = workers.ShutdownTimeout + TimeSpan.FromSeconds(5);
             server.SchedulePollingInterval = workers.SchedulePollingInterval;
             server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
         });
+        // The host must wait for Hangfire's grace and shutdown, or it would cut them short.
+        services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>().Configure<IOptions<WorkerOptions>>((host, workers) =>
+            host.ShutdownTimeout = workers.Value.ShutdownTimeout + TimeSpan.FromSeconds(10));
+        services.AddHostedService<StuckFetchReaper>();
         return services;
     }
 

@@ -61,6 +61,14 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long Hangfire waits for a distributed lock, and after how long an abandoned one expires. A lock whose release
+    /// was lost (the database went away mid-transition) blocks that job until it expires; Hangfire.PostgreSql's 10-minute
+    /// default would stall such a job for ten minutes. Locks are held for milliseconds here, so 30 s is ample.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan DistributedLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often scheduled retries are moved back to their queue.</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "00:10:00")]
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
