@@ -94,11 +94,18 @@ public sealed class SecurityTests
             return request;
         }
 
-        using (var http = app.CreateClient())
-        using (var request = Request())
+        var revoked = await app.ClientAsync(owner.Workspace);
+        await app.Service<Nexus.Jobs.Auth.ApiKeys>().RevokeAsync(revoked.KeyId);
+        foreach (var header in new string?[] { null, "Basic YTpi", "Bearer nonsense", $"Bearer nxj_01ARZ3NDEKTSV4RRFFQ69G5FAV_{new string('A', 43)}", $"Bearer {revoked.Key}" })
         {
+            using var http = app.CreateClient();
+            using var request = Request();
+            if (header is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", header);
+            }
             var response = await http.SendAsync(request);
-            response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, header ?? "no key");
             (await response.Content.ReadAsStringAsync()).ShouldContain("\"code\":\"UNAUTHENTICATED\"");
         }
         var weak = await app.ClientAsync(owner.Workspace, wrongScope);
