@@ -184,33 +184,9 @@ public static partial class AiJobRequests
         return null;
     }
 
-    /// <summary>A date (<c>2026-03-12</c>, the whole day) or an ISO 8601 date-time; returned as a UTC bound.</summary>
-    /// <remarks>Both bounds are inclusive for the client: end_date as a date includes that whole day.</remarks>
-    private static DateTime? ParseDate(string? value, string name, bool endOfDay, Errors errors)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            var start = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            // The last representable day has no next day: its end is the end of time.
-            return endOfDay ? (date == DateOnly.MaxValue ? DateTime.MaxValue : start.AddDays(1)) : start;
-        }
-        if (IsoDateTime().IsMatch(value)
-            && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment))
-        {
-            var utc = moment.UtcDateTime;
-            // The stored precision is microseconds; an inclusive end is exclusive one tick later.
-            return endOfDay && utc < DateTime.MaxValue ? utc.AddTicks(1) : utc;
-        }
-        errors.Fields[name] = ["must be a date (2026-03-12) or an ISO 8601 date-time with offset (2026-03-12T14:32:01Z)"];
-        return null;
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$")]
-    private static partial System.Text.RegularExpressions.Regex IsoDateTime();
+    /// <summary>A date (the whole day) or an ISO 8601 date-time with offset, as a UTC bound; both bounds inclusive for the client.</summary>
+    private static DateTime? ParseDate(string? value, string name, bool endOfDay, Errors errors) =>
+        Dates.Parse(value, name, endOfDay, errors.Fields);
 
     private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
 }
