@@ -1,0 +1,56 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Dapper;
+using Nexus.Jobs.Api.Dashboard;
+using Npgsql;
+
+namespace Nexus.Jobs.IntegrationTests.Faults;
+
+/// <summary>The README's scale-out: one API-role process and two worker-role processes on one database.</summary>
+[Collection("faults")]
+public sealed class ScaleOutTests(FaultCluster cluster)
+{
+    [Fact]
+    public async Task OneApiAndTwoWorkerProcesses_ShareTheWork_AndTheDashboardListsBothServers()
+    {
+        var db = await cluster.CreateDatabaseAsync();
+        await using var fleet = await DelayFleet.StartAsync();
+        Dictionary<string, string> Settings(string roles) => new()
+        {
+            ["Nexus:Roles"] = roles,
+            ["Nexus:Workers:WorkerCount"] = "2",
+            ["AiJobs:RemoteWorkers:pricing_recalculate:Url"] = fleet.Url(300),
+            ["Dashboard:Operators:0:Name"] = "ops",
+            ["Dashboard:Operators:0:PasswordHash"] = DashboardAccess.Hash("scale-out-pw"),
+        };
+        await using var api = await ServiceProcess.StartAsync("api", db, Settings("api"));
+        await using var first = await ServiceProcess.StartAsync("worker-1", db, Settings("worker"));
+        await using var second = await ServiceProcess.StartAsync("worker-2", db, Settings("worker"));
+        var client = await FaultCluster.ClientAsync(db, api.BaseUrl);
+
+        var accepted = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            accepted.Add(await client.DispatchAsync(ApiClient.Pricing($"SCALE-{i:00}")));
+        }
+        await Eventually.Until(() => FaultCluster.CompletedAsync(db, accepted), n => n == accepted.Count, TimeSpan.FromSeconds(60), "every job to complete");
+
+        await using var connection = new NpgsqlConnection(db);
+        // Only the worker-role processes run Hangfire servers, and both took work.
+        (await connection.ExecuteScalarAsync<long>("select count(*) from hangfire.server")).ShouldBe(2);
+        var servers = (await connection.QueryAsync<string>("""
+            select distinct s.data ->> 'ServerId' from hangfire.state s join nexus.ai_jobs j on j.hangfire_job_id = s.jobid
+            where s.name = 'Processing'
+            """)).ToList();
+        servers.Count.ShouldBe(2, string.Join(", ", servers));
+        servers.ShouldContain(s => s.Contains($":{first.Pid}:", StringComparison.Ordinal));
+        servers.ShouldContain(s => s.Contains($":{second.Pid}:", StringComparison.Ordinal));
+
+        // The dashboard, served by the API process, lists both servers.
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:scale-out-pw")));
+        var page = await http.GetStringAsync($"{api.BaseUrl}/hangfire/servers");
+        page.ShouldContain($":{first.Pid}:");
+        page.ShouldContain($":{second.Pid}:");
+    }
+}
