@@ -44,9 +44,22 @@ public sealed class LocalPostgres : IAsyncDisposable
         var bin = FindBinaries();
         folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(folder);
+        var asPostgres = Environment.IsPrivilegedProcess;
+        if (asPostgres && !await PostgresCanReachAsync(folder, cancellationToken))
+        {
+            // A private parent directory (a clone under mktemp -d or /root) keeps the postgres user out; the cluster then
+            // lives in a folder of its own derived from the requested path (so the service and the CLI agree), and the
+            // requested folder says where.
+            var hash = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(folder)))[..16].ToLowerInvariant();
+            var actual = Path.Combine(ReachableRoot, hash);
+            Directory.CreateDirectory(actual);
+            await File.WriteAllTextAsync(Path.Combine(folder, "LOCATION"),
+                $"The postgres user cannot reach this folder (a parent directory is private), so the cluster is kept in {actual}\n", cancellationToken);
+            logger.LogInformation("The postgres user cannot reach {Folder}; keeping the local cluster in {Actual}", folder, actual);
+            folder = actual;
+        }
         var pgdata = Path.Combine(folder, "pgdata");
         var passwordFile = Path.Combine(folder, "password");
-        var asPostgres = Environment.IsPrivilegedProcess;
 
         if (!File.Exists(Path.Combine(pgdata, "PG_VERSION")))
         {
@@ -136,6 +149,16 @@ public sealed class LocalPostgres : IAsyncDisposable
             "No PostgreSQL server binaries found (looked for pg_ctl and initdb on PATH and under /usr/lib/postgresql/*/bin). " +
             "Install them (Debian/Ubuntu: 'apt-get install postgresql'; macOS: 'brew install postgresql') " +
             "or set ConnectionStrings:Jobs to an existing PostgreSQL database.");
+    }
+
+    /// <summary>Where clusters go when the requested folder is out of the postgres user's reach (root only).</summary>
+    public const string ReachableRoot = "/var/lib/nexus-jobs";
+
+    private static async Task<bool> PostgresCanReachAsync(string folder, CancellationToken ct)
+    {
+        // Path resolution checks every parent: if postgres can enter the folder, it can use it once it owns it.
+        var result = await RunAsync("test", ["-x", folder], asPostgres: true, ct);
+        return result.ExitCode == 0;
     }
 
     private static async Task InitAsync(string bin, string folder, string pgdata, string passwordFile, bool asPostgres, ILogger logger, CancellationToken ct)
