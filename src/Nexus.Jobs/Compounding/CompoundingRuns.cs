@@ -140,19 +140,10 @@ public sealed class CompoundingReader(NpgsqlDataSource dataSource)
         from nexus.compounding_runs r left join hangfire.job h on h.id = r.hangfire_job_id
         """;
 
-    // The public status in SQL, as RunView.Status computes it.
-    private const string StatusSql = """
-        case
-            when r.outcome = 'completed' then 'completed'
-            when r.outcome = 'cancelled' then 'failed'
-            when h.statename in ('Enqueued', 'Scheduled', 'Awaiting') then 'accepted'
-            when h.statename = 'Processing' then 'running'
-            when r.outcome = 'failed' then 'failed'
-            when h.statename = 'Succeeded' then 'completed'
-            when h.statename in ('Failed', 'Deleted') or h.statename is null then 'failed'
-            else 'accepted'
-        end
-        """;
+    // The same rule as AI jobs (and RunView.Status), renamed to the seed's run statuses.
+    private static readonly string StatusSql =
+        $"case ({JobStatusReader.StatusSqlFor("r.outcome", "h.statename")}) when 'queued' then 'accepted' " +
+        "when 'running' then 'running' when 'completed' then 'completed' else 'failed' end";
 
     public async Task<RunView?> GetAsync(long workspaceId, Guid runId, CancellationToken ct)
     {

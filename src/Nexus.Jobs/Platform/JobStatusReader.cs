@@ -67,21 +67,25 @@ public sealed class JobStatusReader(NpgsqlDataSource dataSource)
         from nexus.ai_jobs j left join hangfire.job h on h.id = j.hangfire_job_id
         """;
 
-    /// <summary>The public status in SQL; must agree with <see cref="StatusMapping.Map"/> (a test checks every case).</summary>
-    public const string StatusSql = """
+    /// <summary>The public status in SQL, over an outcome column and a Hangfire state column.</summary>
+    /// <remarks>Must agree with <see cref="StatusMapping.Map"/>; a test checks every combination.</remarks>
+    public static string StatusSqlFor(string outcome, string state) => $"""
         case
-            when j.outcome = 'completed' then 'completed'
-            when j.outcome = 'cancelled' then 'cancelled'
-            when h.statename in ('Enqueued', 'Scheduled', 'Awaiting') then 'queued'
-            when h.statename = 'Processing' then 'running'
-            when j.outcome = 'failed' then 'failed'
-            when h.statename = 'Succeeded' then 'completed'
-            when h.statename = 'Failed' then 'failed'
-            when h.statename = 'Deleted' then 'cancelled'
-            when h.statename is null then 'failed'
+            when {outcome} = 'completed' then 'completed'
+            when {outcome} = 'cancelled' then 'cancelled'
+            when {state} in ('Enqueued', 'Scheduled', 'Awaiting') then 'queued'
+            when {state} = 'Processing' then 'running'
+            when {outcome} = 'failed' then 'failed'
+            when {state} = 'Succeeded' then 'completed'
+            when {state} = 'Failed' then 'failed'
+            when {state} = 'Deleted' then 'cancelled'
+            when {state} is null then 'failed'
             else 'queued'
         end
         """;
+
+    /// <summary>The public status of an AI job (<c>j</c> our record, <c>h</c> Hangfire's job).</summary>
+    public static readonly string StatusSql = StatusSqlFor("j.outcome", "h.statename");
 
     private const string ByIdSql = Select + " where j.id = @Id and j.workspace_id = @WorkspaceId";
 
