@@ -104,16 +104,7 @@ public static partial class AiJobRequests
     /// <summary>Parses the list query; errors are keyed by parameter name.</summary>
     public static JobListQuery? ParseList(IQueryCollection query, Errors errors)
     {
-        string? Single(string name)
-        {
-            var values = query[name];
-            if (values.Count > 1)
-            {
-                errors.Fields[name] = ["must be given at most once"];
-                return null;
-            }
-            return values.Count == 0 || string.IsNullOrEmpty(values[0]) ? null : values[0];
-        }
+        string? Single(string name) => QueryValues.Single(query, name, errors.Fields);
 
         var type = Single("type");
         if (type is not null && !JobTypes.TryGet(type, out _))
@@ -135,11 +126,7 @@ public static partial class AiJobRequests
             }
         }
 
-        var limit = 20;
-        if (Single("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
-        {
-            errors.Fields["limit"] = ["must be a whole number from 1 to 100"];
-        }
+        var limit = QueryValues.Limit(query, 20, 100, errors.Fields);
 
         var from = ParseDate(Single("start_date"), "start_date", endOfDay: false, errors);
         var before = ParseDate(Single("end_date"), "end_date", endOfDay: true, errors);
@@ -148,40 +135,8 @@ public static partial class AiJobRequests
             errors.Fields["end_date"] = ["must not be before start_date"];
         }
 
-        (DateTime, string)? after = null;
-        if (Single("cursor") is { } cursor)
-        {
-            after = DecodeCursor(cursor);
-            if (after is null)
-            {
-                errors.Fields["cursor"] = ["is not a cursor this API returned"];
-            }
-        }
+        (DateTime, string)? after = QueryValues.Cursor(query, errors.Fields, PublicIds.IsJobId);
         return errors.Fields.Count > 0 ? null : new JobListQuery(type, status, from, before, limit, after);
-    }
-
-    public static string EncodeCursor(DateTime createdAt, string id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.Ticks.ToString(CultureInfo.InvariantCulture)}|{id}"))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static (DateTime, string)? DecodeCursor(string cursor)
-    {
-        try
-        {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|');
-            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks && PublicIds.IsJobId(parts[1]))
-            {
-                return (new DateTime(ticks, DateTimeKind.Utc), parts[1]);
-            }
-        }
-        catch (FormatException)
-        {
-            // not base64: reported by the caller
-        }
-        return null;
     }
 
     /// <summary>A date (the whole day) or an ISO 8601 date-time with offset, as a UTC bound; both bounds inclusive for the client.</summary>

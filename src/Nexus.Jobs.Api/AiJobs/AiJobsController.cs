@@ -99,7 +99,7 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
             return Problems.Validation(HttpContext, errors.UnknownType && errors.Fields.Count == 1 ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors.Fields);
         }
         var (jobs, more) = await reader.ListAsync(User.WorkspaceId(), query, HttpContext.RequestAborted);
-        var next = more ? AiJobRequests.EncodeCursor(jobs[^1].CreatedAt, jobs[^1].Id) : null;
+        var next = more ? QueryValues.EncodeCursor(jobs[^1].CreatedAt, jobs[^1].Id) : null;
         return Ok(new JobPage(jobs.Select(JobDto.From).ToList(), next));
     }
 

@@ -109,13 +109,13 @@ public sealed class CompoundingController(CompoundingDispatcher dispatcher, Comp
             errors["status"] = ["must be one of accepted, running, completed, failed"];
         }
         var take = QueryValues.Limit(Request.Query, 20, 100, errors);
-        var after = QueryValues.Cursor(Request.Query, errors);
+        var after = QueryValues.GuidCursor(Request.Query, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, errors);
         }
         var (runs, more) = await reader.ListAsync(User.WorkspaceId(), new RunQuery(type, state, take, after), HttpContext.RequestAborted);
-        return Ok(new RunPage(runs.Select(RunDto.From).ToList(), more ? QueryValues.EncodeCursor(runs[^1].CreatedAt, runs[^1].Id) : null));
+        return Ok(new RunPage(runs.Select(RunDto.From).ToList(), more ? QueryValues.EncodeCursor(runs[^1].CreatedAt, runs[^1].Id.ToString("D")) : null));
     }
 
     /// <summary>List patterns</summary>
@@ -182,63 +182,4 @@ public sealed class CompoundingController(CompoundingDispatcher dispatcher, Comp
         var snapshots = await outputs.MetricsAsync(User.WorkspaceId(), take, HttpContext.RequestAborted);
         return Ok(new ListOf<MetricsDto>(snapshots.Select(m => new MetricsDto(m.RunId, m.TakenAt, JobDto.Parse(m.Metrics))).ToList()));
     }
-}
-
-/// <summary>Query-string helpers shared by the /v1 endpoints.</summary>
-internal static class QueryValues
-{
-    public static string? Single(IQueryCollection query, string name, Dictionary<string, string[]> errors)
-    {
-        var values = query[name];
-        if (values.Count > 1)
-        {
-            errors[name] = ["must be given at most once"];
-            return null;
-        }
-        return values.Count == 0 || string.IsNullOrEmpty(values[0]) ? null : values[0];
-    }
-
-    public static int Limit(IQueryCollection query, int fallback, int max, Dictionary<string, string[]> errors)
-    {
-        var raw = Single(query, "limit", errors);
-        if (raw is null)
-        {
-            return fallback;
-        }
-        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit >= 1 && limit <= max)
-        {
-            return limit;
-        }
-        errors["limit"] = [$"must be a whole number from 1 to {max}"];
-        return fallback;
-    }
-
-    public static (DateTime, Guid)? Cursor(IQueryCollection query, Dictionary<string, string[]> errors)
-    {
-        var raw = Single(query, "cursor", errors);
-        if (raw is null)
-        {
-            return null;
-        }
-        try
-        {
-            var padded = raw.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|');
-            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks && Guid.TryParseExact(parts[1], "D", out var id))
-            {
-                return (new DateTime(ticks, DateTimeKind.Utc), id);
-            }
-        }
-        catch (FormatException)
-        {
-            // reported below
-        }
-        errors["cursor"] = ["is not a cursor this API returned"];
-        return null;
-    }
-
-    public static string EncodeCursor(DateTime at, Guid id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{at.Ticks.ToString(CultureInfo.InvariantCulture)}|{id:D}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

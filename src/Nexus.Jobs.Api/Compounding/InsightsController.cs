@@ -108,13 +108,13 @@ public sealed partial class InsightsController(InsightStore store) : ControllerB
             errors["to"] = ["must be after from"];
         }
         var take = QueryValues.Limit(Request.Query, 100, 1000, errors);
-        var after = QueryValues.Cursor(Request.Query, errors);
+        var after = QueryValues.GuidCursor(Request.Query, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, errors);
         }
         var (insights, more) = await store.ListAsync(User.WorkspaceId(), new InsightQuery(start, end, take, after), HttpContext.RequestAborted);
-        return Ok(new InsightPage(insights.Select(InsightDto.From).ToList(), more ? QueryValues.EncodeCursor(insights[^1].CreatedAt, insights[^1].Id) : null));
+        return Ok(new InsightPage(insights.Select(InsightDto.From).ToList(), more ? QueryValues.EncodeCursor(insights[^1].CreatedAt, insights[^1].Id.ToString("D")) : null));
     }
 
     private static List<NewInsight> Parse(JsonElement body, Dictionary<string, string[]> errors)
