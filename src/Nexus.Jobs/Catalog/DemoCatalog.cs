@@ -8,8 +8,6 @@ namespace Nexus.Jobs.Catalog;
 /// </remarks>
 public static class DemoCatalog
 {
-    private static readonly string[] Categories = ["kettle", "blender", "toaster", "coffee grinder", "rice cooker", "air fryer", "desk lamp", "backpack", "water bottle", "yoga mat"];
-    private static readonly string[] Adjectives = ["blue", "steel", "compact", "deluxe", "classic", "pro", "mini", "travel"];
     private static readonly string[] Competitors = ["HomeMart", "KitchenKing", "ValueHub"];
     private static readonly string[] Praise = ["I love this {c}, works great", "Excellent quality, fast and quiet", "Great value, would buy again", "Very sturdy and easy to clean"];
     private static readonly string[] Complaints = ["Arrived late and the box was damaged", "Stopped working after two weeks, very disappointed", "Not as described, smaller than the photos", "Poor quality, the handle broke"];
@@ -24,9 +22,7 @@ public static class DemoCatalog
         var data = new Data([], [], [], [], []);
         for (var i = 1; i <= products; i++)
         {
-            var sku = $"SKU-{i:D4}";
-            var category = Categories[i % Categories.Length];
-            var name = $"{Adjectives[i % Adjectives.Length]} {category}";
+            var (sku, name, category) = Compounding.DemoInsights.Product(i);
             var cost = Math.Round((decimal)(8 + random.NextDouble() * 30), 2);
             var basePrice = Math.Round(cost * (decimal)(1.6 + random.NextDouble() * 0.8), 2);
             data.Products.Add(new Product(sku, "amazon_us", $"Nexus {name}", i % 3 == 0 ? null : $"A dependable {name} for everyday use.",
@@ -48,7 +44,7 @@ public static class DemoCatalog
             foreach (var competitor in Competitors)
             {
                 var price = Math.Round(basePrice * (decimal)(0.85 + random.NextDouble() * 0.3), 2);
-                data.Offers.Add(new Offer(sku, competitor, price, now.AddDays(-random.Next(1, 10)).Date, $"{competitor} {name} {Adjectives[random.Next(Adjectives.Length)]} edition"));
+                data.Offers.Add(new Offer(sku, competitor, price, now.AddDays(-random.Next(1, 10)).Date, $"{competitor} {name} {Compounding.DemoInsights.Adjectives[random.Next(Compounding.DemoInsights.Adjectives.Length)]} edition"));
             }
 
             var reviews = random.Next(8, 25);

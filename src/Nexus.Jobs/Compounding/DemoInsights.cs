@@ -5,7 +5,15 @@ namespace Nexus.Jobs.Compounding;
 public static class DemoInsights
 {
     private static readonly string[] Categories = ["kettle", "blender", "toaster", "coffee grinder", "rice cooker", "air fryer", "desk lamp", "backpack", "water bottle", "yoga mat"];
-    private static readonly string[] Adjectives = ["blue", "steel", "compact", "deluxe", "classic", "pro", "mini", "travel"];
+    /// <summary>Words that make the demo product names (and competitors' titles) varied.</summary>
+    internal static readonly string[] Adjectives = ["blue", "steel", "compact", "deluxe", "classic", "pro", "mini", "travel"];
+
+    /// <summary>The demo store's product <paramref name="i"/> (1-based); the demo commerce data uses the same products.</summary>
+    public static (string Sku, string Name, string Category) Product(int i)
+    {
+        var category = Categories[i % Categories.Length];
+        return ($"SKU-{i:D4}", $"{Adjectives[i % Adjectives.Length]} {category}", category);
+    }
 
     // Each theme: observations (with paraphrases of the same fact) and the advice people attach to it.
     private static readonly (string Theme, string[] Observations, string[] Advice)[] Themes =
@@ -47,8 +55,8 @@ public static class DemoInsights
         var random = new Random(seed);
         var catalog = Enumerable.Range(1, products).Select(i =>
         {
-            var name = $"{Adjectives[i % Adjectives.Length]} {Categories[i % Categories.Length]}";
-            return new InsightEntity($"SKU-{i:D4}", name, "product");
+            var (sku, name, _) = Product(i);
+            return new InsightEntity(sku, name, "product");
         }).ToList();
         var result = new List<NewInsight>(count);
         while (result.Count < count)
