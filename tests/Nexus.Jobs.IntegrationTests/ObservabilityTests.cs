@@ -25,9 +25,9 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
-    public async Task Ready_IsUnhealthy_WhenTheWorkerRoleHasNoServer()
+    public async Task Ready_InAnApiOnlyProcess_ChecksTheDatabase_AndNoHangfireServer()
     {
-        // An API-only process does not check for a Hangfire server; a worker process without one is not ready.
+        // An API-only process runs no Hangfire server, so readiness does not ask for one.
         await using var api = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
         using var http = api.CreateClient();
         var body = JsonDocument.Parse(await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync()).RootElement;

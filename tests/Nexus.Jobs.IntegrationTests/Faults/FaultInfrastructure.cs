@@ -218,10 +218,7 @@ public sealed class DelayFleet : IAsyncDisposable
 
     public static async Task<DelayFleet> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var fleet = new DelayFleet(app);
         app.MapPost("/work", async (HttpContext http) =>
         {
@@ -246,8 +243,7 @@ public sealed class DelayFleet : IAsyncDisposable
                 Interlocked.Decrement(ref fleet._inFlight);
             }
         });
-        await app.StartAsync();
-        fleet.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fleet.BaseUrl = await LoopbackServer.StartAsync(app);
         return fleet;
     }
 

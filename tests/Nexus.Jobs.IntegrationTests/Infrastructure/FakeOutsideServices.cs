@@ -23,10 +23,7 @@ public sealed class FakeOutsideServices : IAsyncDisposable
 
     public static async Task<FakeOutsideServices> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var fake = new FakeOutsideServices(app);
 
         async Task<JsonObject> Record(HttpContext http)
@@ -74,8 +71,7 @@ public sealed class FakeOutsideServices : IAsyncDisposable
             await Record(http);
             await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted);
         });
-        await app.StartAsync();
-        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.BaseUrl = await LoopbackServer.StartAsync(app);
         return fake;
     }
 

@@ -24,10 +24,7 @@ public sealed class FakeWorkerFleet : IAsyncDisposable
 
     public static async Task<FakeWorkerFleet> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var fleet = new FakeWorkerFleet(app);
 
         async Task<JsonObject> Record(HttpContext http)
@@ -65,8 +62,7 @@ public sealed class FakeWorkerFleet : IAsyncDisposable
             await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted);
             await http.Response.WriteAsJsonAsync(new { result = new { late = true } });
         });
-        await app.StartAsync();
-        fleet.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fleet.BaseUrl = await LoopbackServer.StartAsync(app);
         return fleet;
     }
 
