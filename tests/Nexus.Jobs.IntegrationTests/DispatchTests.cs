@@ -162,6 +162,8 @@ public sealed class DispatchTests
                 where workspace_id = @W
                 """, new { W = api.Workspace });
         }
+        // Observed durations are cached for DispatchEstimates.DurationsFor; the test does not wait that long.
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Nexus.Jobs.Platform.DispatchEstimates>(app.Services).Clear();
         var after = (await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"))).Json.GetProperty("data");
         Seconds(after).ShouldBe((3 * 35 + 10 * 5) / 13.0, tolerance: 1);
 

@@ -200,7 +200,7 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
     {
         Response.Headers.RetryAfter = full.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Result(HttpContext, StatusCodes.Status429TooManyRequests, ErrorCodes.QueueFull, "Queue full",
-            $"This workspace has {full.Queued} jobs waiting (the limit is {full.Cap}); retry after {full.RetryAfterSeconds} s.");
+            $"This workspace has {(full.Queued > full.Cap ? $"more than {full.Cap}" : full.Queued)} jobs waiting (the limit is {full.Cap}); retry after {full.RetryAfterSeconds} s.");
     }
 
     private static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";

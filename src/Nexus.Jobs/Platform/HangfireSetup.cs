@@ -4,6 +4,7 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Execution;
 using Nexus.Jobs.Storage;
@@ -24,7 +25,7 @@ public static class HangfireSetup
         services.AddSingleton<IValidateOptions<AiJobsOptions>, AiJobsOptionsValidator>();
 
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "nexus" }.Build());
-        services.AddSingleton<JobStorage>(sp =>
+        services.AddSingleton(sp =>
         {
             var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var storageOptions = new PostgreSqlStorageOptions
@@ -35,12 +36,16 @@ public static class HangfireSetup
                 InvisibilityTimeout = workers.InvisibilityTimeout,
                 UseSlidingInvisibilityTimeout = true,
                 DistributedLockTimeout = workers.DistributedLockTimeout,
-                EnableLongPolling = workers.LongPolling,
+                // Hangfire.PostgreSql's long polling opens a listening connection per dequeue and wakes every worker per
+                // job; QueueWakeUp does the same job with one listener per process (ADR 0007).
+                EnableLongPolling = false,
                 // Lets Hangfire's job creation join the dispatcher's TransactionScope (one record, one job, one commit).
                 EnableTransactionScopeEnlistment = true,
             };
-            return new PostgreSqlStorage(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), storageOptions);
+            var storage = new PostgreSqlStorage(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), storageOptions);
+            return new QueueWakeUp(storage, Queues.All, notify: workers.LongPolling);
         });
+        services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<QueueWakeUp>().Storage);
         services.AddSingleton<PerTypeRetryFilter>();
         services.AddSingleton<JobOutcomeFilter>();
         services.AddSingleton<TracingFilter>();
@@ -59,6 +64,8 @@ public static class HangfireSetup
         services.AddScoped<JobExecutors>();
         services.AddScoped<AiJobRunner>();
         services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<DispatchEstimates>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<JobStatusReader>();
         services.AddSingleton<JobCanceller>();
         services.AddSingleton<Auth.ApiKeys>();
@@ -86,6 +93,7 @@ public static class HangfireSetup
         services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>().Configure<IOptions<WorkerOptions>>((host, workers) =>
             host.ShutdownTimeout = workers.Value.ShutdownTimeout + TimeSpan.FromSeconds(10));
         services.AddHostedService<StuckFetchReaper>();
+        services.AddHostedService<QueueListener>();
         return services;
     }
 

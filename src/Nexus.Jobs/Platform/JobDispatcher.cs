@@ -32,36 +32,21 @@ public abstract record DispatchResult
 /// connection to every connection opened in it from the same data source, as long as they are used one after another.
 /// So no record exists without its job, no job without its record, whatever dies when.
 /// </remarks>
-public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobClient client, IOptionsMonitor<AiJobsOptions> options, IOptionsMonitor<WorkerOptions> workerOptions)
+public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobClient client, IOptionsMonitor<AiJobsOptions> options, DispatchEstimates estimates)
 {
     private static readonly MethodInfo RunMethod = typeof(AiJobRunner).GetMethod(nameof(AiJobRunner.RunAsync))!;
 
-    // Serialises dispatch per workspace so that the queued-jobs cap holds under concurrent requests.
+    // Serialises dispatch per workspace so that the queued-jobs cap holds under concurrent requests. The count stops
+    // at cap + 1: that is all the decision needs, and it keeps the cost bounded however deep the backlog.
     private const string PrepareSql = """
         select pg_advisory_xact_lock(hashtext(@LockKey));
 
-        select count(*)::int
-        from nexus.ai_jobs j join hangfire.job h on h.id = j.hangfire_job_id
-        where j.workspace_id = @WorkspaceId and j.outcome is null and h.statename in ('Enqueued', 'Scheduled', 'Awaiting');
-
-        select type as Type, percentile_cont(0.5) within group (order by seconds) as Median, count(*)::int as Samples
-        from (
-            select type, extract(epoch from completed_at - started_at)::float8 as seconds,
-                   row_number() over (partition by type order by completed_at desc) as n
-            from nexus.ai_jobs
-            where workspace_id = @WorkspaceId and outcome = 'completed' and started_at is not null
-              and completed_at > now() - interval '30 days'
-        ) recent
-        where n <= 50
-        group by type;
-
-        select j.type as Type, j.priority as Priority, count(*)::int as Count
-        from nexus.ai_jobs j join hangfire.job h on h.id = j.hangfire_job_id
-        where j.outcome is null and h.statename = 'Enqueued'
-        group by j.type, j.priority;
-
-        select coalesce(sum((data ->> 'WorkerCount')::int), 0)::int
-        from hangfire.server where lastheartbeat > now() - interval '2 minutes';
+        select count(*)::int from (
+            select 1
+            from nexus.ai_jobs j join hangfire.job h on h.id = j.hangfire_job_id
+            where j.workspace_id = @WorkspaceId and j.outcome is null and h.statename in ('Enqueued', 'Scheduled', 'Awaiting')
+            limit @Limit
+        ) live;
         """;
 
     private const string InsertBatchSql = """
@@ -88,26 +73,30 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         var batchId = batch is null ? null : PublicIds.NewBatchId();
         var sequential = batch == true;
 
+        // Estimates need not be exact: their inputs come from a short-lived cache, outside the lock.
+        var inputs = await estimates.ForAsync(workspaceId, ct);
+
         using var scope = new TransactionScope(TransactionScopeOption.Required,
             new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted, Timeout = TimeSpan.FromSeconds(30) },
             TransactionScopeAsyncFlowOption.Enabled);
 
-        Inputs inputs;
+        int queued;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            using var reader = await connection.QueryMultipleAsync(new CommandDefinition(PrepareSql, new { WorkspaceId = workspaceId, LockKey = "nexus.dispatch:" + workspaceId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
+            using var reader = await connection.QueryMultipleAsync(new CommandDefinition(PrepareSql, new
+            {
+                WorkspaceId = workspaceId,
+                LockKey = "nexus.dispatch:" + workspaceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Limit = cap + 1,
+            }, cancellationToken: ct));
             await reader.ReadAsync<object>(); // the lock
-            var queued = await reader.ReadSingleAsync<int>();
-            var medians = (await reader.ReadAsync<MedianRow>()).ToDictionary(m => m.Type, StringComparer.Ordinal);
-            var ahead = (await reader.ReadAsync<AheadRow>()).ToList();
-            var workers = await reader.ReadSingleAsync<int>();
-            inputs = new Inputs(queued, medians, ahead, workers > 0 ? workers : workerOptions.CurrentValue.WorkerCount);
+            queued = await reader.ReadSingleAsync<int>();
         }
-        if (inputs.Queued + jobs.Count > cap)
+        if (queued + jobs.Count > cap)
         {
             var expected = jobs.Max(j => Expected(j.Type, inputs).TotalSeconds);
             var retryAfter = (int)Math.Clamp(Math.Ceiling(expected / inputs.Workers), 1, 3600);
-            return new DispatchResult.QueueFull(inputs.Queued, cap, retryAfter);
+            return new DispatchResult.QueueFull(queued, cap, retryAfter);
         }
 
         // Hangfire first: our rows carry its job ids. Both are invisible to everyone until the scope commits.
@@ -173,6 +162,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
 
         scope.Complete();
         scope.Dispose(); // commits here; count only what committed
+        estimates.Enqueued(accepted.Where((a, i) => !sequential || i == 0).Select(a => (a.Type, a.Priority.Name())));
         foreach (var a in accepted)
         {
             NexusTelemetry.Dispatched.Add(1, new KeyValuePair<string, object?>("type", a.Type), new KeyValuePair<string, object?>("priority", a.Priority.Name()));
@@ -180,9 +170,9 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         return new DispatchResult.Accepted(accepted, batchId);
     }
 
-    private static TimeSpan Expected(JobType type, Inputs inputs) => Expected(type.Name, inputs);
+    private static TimeSpan Expected(JobType type, DispatchEstimates.Inputs inputs) => Expected(type.Name, inputs);
 
-    private static TimeSpan Expected(string typeName, Inputs inputs)
+    private static TimeSpan Expected(string typeName, DispatchEstimates.Inputs inputs)
     {
         if (!JobTypes.TryGet(typeName, out var type))
         {
@@ -194,10 +184,111 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
     }
 
     private static DateTime Truncate(DateTime t) => new(t.Ticks - t.Ticks % 10, DateTimeKind.Utc);
+}
 
-    private sealed record Inputs(int Queued, Dictionary<string, MedianRow> Medians, List<AheadRow> Ahead, int Workers);
+/// <summary>
+/// What completion estimates are computed from (observed durations per workspace and type, the jobs waiting ahead,
+/// the live workers), cached briefly: reading them on every dispatch cost more than the dispatch itself.
+/// </summary>
+public sealed class DispatchEstimates(NpgsqlDataSource dataSource, IOptionsMonitor<WorkerOptions> workerOptions, TimeProvider time)
+{
+    /// <summary>How long the global inputs (jobs ahead, live workers) are reused.</summary>
+    public static readonly TimeSpan GlobalFor = TimeSpan.FromSeconds(1);
 
-    private sealed record MedianRow(string Type, double Median, int Samples);
+    /// <summary>How long a workspace's observed durations are reused.</summary>
+    public static readonly TimeSpan DurationsFor = TimeSpan.FromSeconds(30);
 
-    private sealed record AheadRow(string Type, string Priority, int Count);
+    // The last 50 completions per type, each read from the ai_jobs_durations index: bounded whatever the history.
+    private const string MediansSql = """
+        select t.type as Type, percentile_cont(0.5) within group (order by r.seconds) as Median, count(*)::int as Samples
+        from unnest(@Types) as t(type)
+        cross join lateral (
+            select extract(epoch from completed_at - started_at)::float8 as seconds
+            from nexus.ai_jobs
+            where workspace_id = @WorkspaceId and type = t.type and outcome = 'completed' and started_at is not null
+              and completed_at > now() - interval '30 days'
+            order by completed_at desc
+            limit 50
+        ) r
+        group by t.type
+        """;
+
+    private const string GlobalSql = """
+        select j.type as Type, j.priority as Priority, count(*)::int as Count
+        from nexus.ai_jobs j join hangfire.job h on h.id = j.hangfire_job_id
+        where j.outcome is null and h.statename = 'Enqueued'
+        group by j.type, j.priority;
+
+        select coalesce(sum((data ->> 'WorkerCount')::int), 0)::int
+        from hangfire.server where lastheartbeat > now() - interval '2 minutes';
+        """;
+
+    private static readonly string[] TypeNames = JobTypes.All.Select(t => t.Name).ToArray();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (DateTimeOffset At, Dictionary<string, MedianRow> Medians)> _medians = new();
+    private readonly SemaphoreSlim _globalLock = new(1, 1);
+    private (DateTimeOffset At, List<AheadRow> Ahead, int Workers)? _global;
+    private System.Collections.Concurrent.ConcurrentQueue<AheadRow> _sinceSnapshot = new();
+
+    public async Task<Inputs> ForAsync(long workspaceId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var global = _global;
+        if (global is null || now - global.Value.At > GlobalFor)
+        {
+            await _globalLock.WaitAsync(ct);
+            try
+            {
+                global = _global;
+                if (global is null || now - global.Value.At > GlobalFor)
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync(ct);
+                    using var reader = await connection.QueryMultipleAsync(new CommandDefinition(GlobalSql, cancellationToken: ct));
+                    var waiting = (await reader.ReadAsync<AheadRow>()).ToList();
+                    var workers = await reader.ReadSingleAsync<int>();
+                    _sinceSnapshot = new();
+                    _global = global = (time.GetUtcNow(), waiting, workers);
+                }
+            }
+            finally
+            {
+                _globalLock.Release();
+            }
+        }
+
+        if (!_medians.TryGetValue(workspaceId, out var medians) || now - medians.At > DurationsFor)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var rows = await connection.QueryAsync<MedianRow>(new CommandDefinition(MediansSql, new { WorkspaceId = workspaceId, Types = TypeNames }, cancellationToken: ct));
+            medians = (time.GetUtcNow(), rows.ToDictionary(m => m.Type, StringComparer.Ordinal));
+            _medians[workspaceId] = medians;
+        }
+        var live = global.Value.Workers > 0 ? global.Value.Workers : workerOptions.CurrentValue.WorkerCount;
+        var sinceSnapshot = _sinceSnapshot;
+        var ahead = sinceSnapshot.IsEmpty ? global.Value.Ahead : global.Value.Ahead.Concat(sinceSnapshot).ToList();
+        return new Inputs(medians.Medians, ahead, live);
+    }
+
+    /// <summary>Counts jobs this process just enqueued as waiting, until the next snapshot sees them itself.</summary>
+    public void Enqueued(IEnumerable<(string Type, string Priority)> jobs)
+    {
+        var sinceSnapshot = _sinceSnapshot;
+        foreach (var (type, priority) in jobs)
+        {
+            sinceSnapshot.Enqueue(new AheadRow(type, priority, 1));
+        }
+    }
+
+    /// <summary>Forgets what was cached (tests that change durations and expect the next dispatch to see it).</summary>
+    public void Clear()
+    {
+        _medians.Clear();
+        _global = null;
+    }
+
+    public sealed record Inputs(Dictionary<string, MedianRow> Medians, List<AheadRow> Ahead, int Workers);
+
+    public sealed record MedianRow(string Type, double Median, int Samples);
+
+    public sealed record AheadRow(string Type, string Priority, int Count);
 }

@@ -55,7 +55,7 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>LISTEN/NOTIFY wake-up across processes.</summary>
+    /// <summary>LISTEN/NOTIFY wake-up across processes: one listener per process, one NOTIFY per enqueue (QueueWakeUp).</summary>
     public bool LongPolling { get; set; } = true;
 
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

@@ -53,4 +53,41 @@ public sealed class ScaleOutTests(FaultCluster cluster)
         page.ShouldContain($":{first.Pid}:");
         page.ShouldContain($":{second.Pid}:");
     }
+
+    /// <summary>
+    /// A job dispatched by one process wakes an idle worker of another within milliseconds, not at its next poll: the
+    /// poll interval is set to 30 s here, so only the LISTEN/NOTIFY wake-up (QueueWakeUp) can make the deadline.
+    /// </summary>
+    [Fact]
+    public async Task AJobDispatchedInOneProcess_WakesAnIdleWorkerOfAnother_LongBeforeItsNextPoll()
+    {
+        var db = await cluster.CreateDatabaseAsync();
+        await using var fleet = await DelayFleet.StartAsync();
+        Dictionary<string, string> Settings(string roles) => new()
+        {
+            ["Nexus:Roles"] = roles,
+            ["Nexus:Workers:WorkerCount"] = "2",
+            ["Nexus:Workers:QueuePollInterval"] = "00:00:30",
+            ["AiJobs:RemoteWorkers:pricing_recalculate:Url"] = fleet.Url(1),
+        };
+        await using var api = await ServiceProcess.StartAsync("api", db, Settings("api"));
+        await using var worker = await ServiceProcess.StartAsync("worker", db, Settings("worker"));
+        var client = await FaultCluster.ClientAsync(db, api.BaseUrl);
+        await using var connection = new NpgsqlConnection(db);
+
+        // Workers that just started have polled once and now wait; every job below arrives while they wait.
+        for (var i = 0; i < 5; i++)
+        {
+            var id = await client.DispatchAsync(ApiClient.Pricing($"WAKE-{i}"));
+            await Eventually.Until(() => FaultCluster.CompletedAsync(db, [id]), n => n == 1, TimeSpan.FromSeconds(5), $"job {i} to run well before the 30 s poll");
+            var pickup = await connection.ExecuteScalarAsync<double>("""
+                select extract(epoch from (p.createdat - e.createdat)) * 1000
+                from nexus.ai_jobs j
+                join hangfire.state e on e.jobid = j.hangfire_job_id and e.name = 'Enqueued'
+                join hangfire.state p on p.jobid = j.hangfire_job_id and p.name = 'Processing'
+                where j.id = @Id
+                """, new { Id = id });
+            pickup.ShouldBeLessThan(2000, $"job {i}: Enqueued -> Processing took {pickup:0} ms");
+        }
+    }
 }

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Data;
+using Dapper;
+using Hangfire.PostgreSql;
+using Hangfire.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Nexus.Jobs.Platform;
+
+/// <summary>
+/// Wakes idle workers when a job is enqueued: in this process through Hangfire.PostgreSql's own in-process signal, in
+/// other processes through one LISTEN connection per process (<see cref="QueueListener"/>).
+/// </summary>
+/// <remarks>
+/// Replaces Hangfire.PostgreSql's long polling, which opens a fresh listening connection for every dequeue of every
+/// worker, wakes every worker for every job, and (measured by the benchmarks) can leave a worker blocked for good on
+/// its listener's shutdown while it holds a fetched job that its keep-alive then hides from everyone. Here each
+/// enqueue adds one NOTIFY to the transaction that enqueues (delivered only if it commits), each process listens on one
+/// connection, and a notification wakes one waiting worker of a process, not all of them.
+/// </remarks>
+public sealed class QueueWakeUp : IPersistentJobQueueProvider
+{
+    /// <summary>The notification channel; the payload is "sender-id:queue:job-id" (distinct, so PostgreSQL never folds two).</summary>
+    public const string Channel = "nexus_jobs";
+
+    private readonly PostgreSqlStorage _storage;
+    private readonly IPersistentJobQueueProvider _inner;
+    private readonly bool _notify;
+    private readonly ConcurrentDictionary<PostgreSqlJobQueue, string[]> _waiting = new();
+    private int _next;
+
+    /// <param name="storage">The storage whose queues this serves.</param>
+    /// <param name="queues">Every queue the platform's servers fetch from.</param>
+    /// <param name="notify">Whether enqueues notify other processes (<c>Nexus:Workers:LongPolling</c>).</param>
+    public QueueWakeUp(PostgreSqlStorage storage, IEnumerable<string> queues, bool notify)
+    {
+        _storage = storage;
+        _notify = notify;
+        _inner = storage.QueueProviders.GetProvider(Queues.Default);
+        storage.QueueProviders.Add(this, queues);
+    }
+
+    /// <summary>Identifies this process's notifications, which its listener ignores (the in-process signal covers them).</summary>
+    public string SenderId { get; } = Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Workers of this process waiting in a dequeue right now.</summary>
+    public int Waiting => _waiting.Count;
+
+    public PostgreSqlStorage Storage => _storage;
+
+    public bool Notifies => _notify;
+
+    public IPersistentJobQueue GetJobQueue() => new Queue(this, new PostgreSqlJobQueue(_storage));
+
+    public IPersistentJobQueueMonitoringApi GetJobQueueMonitoringApi() => _inner.GetJobQueueMonitoringApi();
+
+    /// <summary>Wakes one worker waiting on <paramref name="queue"/> (a different one each time).</summary>
+    public void WakeOne(string queue)
+    {
+        var candidates = _waiting.Where(w => w.Value.Contains(queue, StringComparer.Ordinal)).Select(w => w.Key).ToArray();
+        if (candidates.Length > 0)
+        {
+            candidates[(int)((uint)Interlocked.Increment(ref _next) % candidates.Length)].FetchNextJob();
+        }
+    }
+
+    /// <summary>Wakes every waiting worker (after the listener reconnects: notifications may have been missed).</summary>
+    public void WakeAll()
+    {
+        foreach (var queue in _waiting.Keys)
+        {
+            queue.FetchNextJob();
+        }
+    }
+
+    private sealed class Queue(QueueWakeUp owner, PostgreSqlJobQueue inner) : IPersistentJobQueue
+    {
+        public IFetchedJob Dequeue(string[] queues, CancellationToken cancellationToken)
+        {
+            owner._waiting[inner] = queues;
+            try
+            {
+                return inner.Dequeue(queues, cancellationToken);
+            }
+            finally
+            {
+                owner._waiting.TryRemove(inner, out _);
+            }
+        }
+
+        public void Enqueue(IDbConnection connection, string queue, string jobId)
+        {
+            inner.Enqueue(connection, queue, jobId);
+            if (!owner._notify)
+            {
+                return;
+            }
+            connection.Execute("select pg_notify(@Channel, @Payload)", new { Channel, Payload = $"{owner.SenderId}:{queue}:{jobId}" });
+        }
+    }
+}
+
+/// <summary>One LISTEN connection per worker process; a notification from another process wakes one local worker.</summary>
+public sealed class QueueListener(NpgsqlDataSource dataSource, QueueWakeUp wakeUp, ILogger<QueueListener> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!wakeUp.Notifies)
+        {
+            return;
+        }
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) => OnNotification(e.Payload);
+                await using (var listen = new NpgsqlCommand($"listen {QueueWakeUp.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                wakeUp.WakeAll(); // anything enqueued while we were not listening
+                delay = TimeSpan.FromMilliseconds(100);
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                // Workers still poll every QueuePollInterval meanwhile; nothing is lost, pickup is only slower.
+                logger.LogWarning(e, "Job notification listener lost its connection; reconnecting in {Delay}", delay);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private void OnNotification(string payload)
+    {
+        var parts = payload.Split(':', 3);
+        if (parts.Length == 3 && parts[0] != wakeUp.SenderId)
+        {
+            wakeUp.WakeOne(parts[1]);
+        }
+    }
+}
