@@ -32,12 +32,14 @@ public static class Observability
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("nexus-jobs", serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
-            .WithTracing(t => t.AddSource(NexusTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddNpgsql())
             .WithMetrics(m => m.AddMeter(NexusTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter());
-        // OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or OpenTelemetry:Otlp:Endpoint).
+        // OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or OpenTelemetry:Otlp:Endpoint). Traces are
+        // collected only then: with nowhere to send them, a span per request, job and SQL statement is pure cost (the
+        // benchmarks measured it), and the job's trace context is not even carried (TracingFilter).
         var endpoint = builder.Configuration["OpenTelemetry:Otlp:Endpoint"] ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         if (!string.IsNullOrWhiteSpace(endpoint))
         {
+            otel.WithTracing(t => t.AddSource(NexusTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddNpgsql());
             otel.UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf, new Uri(endpoint));
         }
         builder.Services.AddSingleton<QueueDepthGauge>();

@@ -12,8 +12,10 @@ namespace Nexus.Jobs.Platform;
 /// <summary>The Hangfire entry point of every AI job: loads the record, runs the executor, records the result.</summary>
 public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors executors, ILogger<AiJobRunner> logger)
 {
+    // One round trip: the record and Hangfire's retry counter (a job parameter, JSON text such as "2").
     private const string LoadSql = """
-        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome
+        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome,
+               (select p.value from hangfire.jobparameter p where p.jobid = @HangfireId and p.name = 'RetryCount') as RetryCount
         from nexus.ai_jobs where id = @Id
         """;
 
@@ -33,7 +35,8 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
         Row? row;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
-            row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(LoadSql, new { Id = jobId }, cancellationToken: cancellationToken));
+            var hangfireId = long.TryParse(context?.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 0;
+            row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(LoadSql, new { Id = jobId, HangfireId = hangfireId }, cancellationToken: cancellationToken));
         }
         if (row is null)
         {
@@ -47,7 +50,7 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
             return;
         }
 
-        var retryCount = context?.GetJobParameter<int>("RetryCount") ?? 0;
+        var retryCount = int.TryParse(row.RetryCount?.Trim('"'), System.Globalization.CultureInfo.InvariantCulture, out var retries) ? retries : 0;
         var parameters = JsonNode.Parse(row.Params) as JsonObject ?? [];
         var execution = new JobExecution(jobId, row.Type, row.WorkspaceId, parameters, retryCount + 1);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId, ["WorkspaceId"] = row.WorkspaceId, ["JobType"] = row.Type });
@@ -68,7 +71,7 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
         }
     }
 
-    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome);
+    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome, string? RetryCount);
 }
 
 /// <summary>UTC now, truncated to PostgreSQL's microsecond precision so values round-trip exactly.</summary>

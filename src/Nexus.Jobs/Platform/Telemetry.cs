@@ -54,7 +54,8 @@ public sealed class TracingFilter : IClientFilter, IServerFilter
 
     public void OnCreating(CreatingContext context)
     {
-        if (Activity.Current?.Id is { } traceparent)
+        // Nobody traces: carrying the context would cost a row per job and a read per execution for nothing.
+        if (NexusTelemetry.Source.HasListeners() && Activity.Current?.Id is { } traceparent)
         {
             context.SetJobParameter(TraceParameter, traceparent);
         }
@@ -69,6 +70,11 @@ public sealed class TracingFilter : IClientFilter, IServerFilter
         var tags = NexusTelemetry.Tags(context.BackgroundJob.Job);
         NexusTelemetry.Started.Add(1, tags);
         NexusTelemetry.PickupLatency.Record((DateTime.UtcNow - context.BackgroundJob.CreatedAt).TotalMilliseconds, tags);
+        context.Items[StartedKey] = Stopwatch.GetTimestamp();
+        if (!NexusTelemetry.Source.HasListeners())
+        {
+            return;
+        }
         var parent = context.GetJobParameter<string>(TraceParameter);
         ActivityContext.TryParse(parent, null, out var parentContext);
         var activity = NexusTelemetry.Source.StartActivity("job.execute", ActivityKind.Consumer, parentContext);
@@ -85,7 +91,6 @@ public sealed class TracingFilter : IClientFilter, IServerFilter
             }
             context.Items[ActivityKey] = activity;
         }
-        context.Items[StartedKey] = Stopwatch.GetTimestamp();
     }
 
     public void OnPerformed(PerformedContext context)
