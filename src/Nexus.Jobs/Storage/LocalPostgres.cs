@@ -214,6 +214,10 @@ public sealed class LocalPostgres : IAsyncDisposable
                 // Throwaway clusters (tests) trade crash safety for speed; the data dies with the folder anyway.
                 options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c min_wal_size=32MB -c max_wal_size=64MB";
             }
+            if (!string.IsNullOrWhiteSpace(settings.ServerOptions))
+            {
+                options += " " + settings.ServerOptions;
+            }
             var result = await RunAsync(PgCtl(_binDirectory), ["start", "-D", pgdata, "-l", log, "-w", "-t", "60", "-o", options], asPostgres, ct);
             if (result.ExitCode == 0)
             {
@@ -321,7 +325,10 @@ public sealed class LocalPostgres : IAsyncDisposable
 }
 
 /// <summary>How a local cluster is run.</summary>
-public sealed record LocalPostgresSettings(bool Durable = true, int MaxConnections = 200);
+/// <param name="Durable">False trades crash safety for speed (throwaway clusters).</param>
+/// <param name="MaxConnections">The server's max_connections.</param>
+/// <param name="ServerOptions">More <c>-c name=value</c> server options, e.g. for the benchmarks' pg_stat_statements.</param>
+public sealed record LocalPostgresSettings(bool Durable = true, int MaxConnections = 200, string? ServerOptions = null);
 
 /// <summary>The embedded database could not be started; the message says what to do.</summary>
 public sealed class LocalPostgresUnavailableException(string message) : Exception(message);

@@ -1,0 +1,512 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nexus.Jobs.Auth;
+using Nexus.Jobs.Compounding;
+using Nexus.Jobs.Platform;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nexus.Jobs.Benchmarks;
+
+/// <summary>Sizes of one run (<c>--quick</c> shrinks them for a smoke run).</summary>
+public sealed record BenchSettings(int BurnDownJobs, int Workers, int IdleSamples, int SteadyRate, TimeSpan SteadyFor,
+    int Clients, TimeSpan LoadFor, int SmallStore, int LargeStore, int SmallInsights, int LargeInsights);
+
+public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Report report)
+{
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
+
+    // ---------------------------------------------------------------- ceiling
+
+    public async Task<double> CeilingAsync()
+    {
+        var cs = await cluster.CreateDatabaseAsync("bench_ceiling");
+        await using (var c = new NpgsqlConnection(cs))
+        {
+            await c.OpenAsync();
+            await c.ExecuteAsync("create table ceiling (id bigserial primary key, v text not null)");
+        }
+        var clients = settings.Clients;
+        var until = Stopwatch.GetTimestamp() + (long)(settings.LoadFor.TotalSeconds * Stopwatch.Frequency);
+        var counts = new long[clients];
+        var start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
+        {
+            await using var c = new NpgsqlConnection(cs);
+            await c.OpenAsync();
+            await using var insert = new NpgsqlCommand("insert into ceiling (v) values ($1)", c);
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text });
+            await insert.PrepareAsync();
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                insert.Parameters[0].Value = "x";
+                await insert.ExecuteNonQueryAsync();
+                counts[i]++;
+            }
+        })));
+        var perSecond = counts.Sum() / Seconds(start, Stopwatch.GetTimestamp());
+        report.Add(new Row("Ceiling", $"PostgreSQL single-row INSERT transactions, {clients} connections", perSecond, "tx/s")
+        {
+            Note = "durable cluster (fsync on), the service's embedded default",
+        });
+        return perSecond;
+    }
+
+    // ---------------------------------------------------------------- burn-down
+
+    public async Task BurnDownAsync(double ceiling)
+    {
+        var n = settings.BurnDownJobs;
+        var defaults = await BareBurnDownAsync("bench_burn_defaults", platformSettings: false);
+        var same = await BareBurnDownAsync("bench_burn_bare", platformSettings: true);
+        var platform = await PlatformBurnDownAsync();
+
+        var section = $"Burn-down ({n:#,0} no-op jobs, {settings.Workers} workers)";
+        report.Add(new Row(section, "bare Hangfire, Hangfire.PostgreSql defaults", defaults.JobsPerSecond, "jobs/s")
+        {
+            Note = $"{defaults.CommitsPerJob:0.0} commits/job, {defaults.StatementsPerJob:0.0} statements/job",
+        });
+        report.Add(new Row(section, "bare Hangfire, the platform's storage settings", same.JobsPerSecond, "jobs/s")
+        {
+            Note = $"{same.CommitsPerJob:0.0} commits/job, {same.StatementsPerJob:0.0} statements/job",
+        });
+        report.Add(new Row(section, "platform vs bare Hangfire with the same storage settings", platform.JobsPerSecond, "jobs/s")
+        {
+            BaselineName = "bare, same settings", Baseline = same.JobsPerSecond, Ratio = platform.JobsPerSecond / same.JobsPerSecond,
+            Target = ">= 0.9x", Met = platform.JobsPerSecond / same.JobsPerSecond >= 0.9,
+            Note = $"{platform.CommitsPerJob:0.0} commits/job, {platform.StatementsPerJob:0.0} statements/job",
+        });
+        report.Add(new Row(section, "platform vs Hangfire.PostgreSql defaults", platform.JobsPerSecond, "jobs/s")
+        {
+            BaselineName = "bare, defaults", Baseline = defaults.JobsPerSecond, Ratio = platform.JobsPerSecond / defaults.JobsPerSecond,
+            Target = ">= 10x", Met = platform.JobsPerSecond / defaults.JobsPerSecond >= 10,
+        });
+        report.Add(new Row(section, "platform absolute", platform.JobsPerSecond, "jobs/s")
+        {
+            Target = ">= 1,000 jobs/s", Met = platform.JobsPerSecond >= 1000,
+            Note = $"ceiling / commits per job = {ceiling / platform.CommitsPerJob:0} jobs/s at most",
+        });
+        report.Add(new Panel("Burn-down", "jobs/s", [("HF defaults", defaults.JobsPerSecond), ("HF same settings", same.JobsPerSecond), ("platform", platform.JobsPerSecond)],
+            same.JobsPerSecond * 0.9, "0.9x same"));
+    }
+
+    private sealed record BurnDown(double JobsPerSecond, double CommitsPerJob, double StatementsPerJob);
+
+    private async Task<BurnDown> BareBurnDownAsync(string database, bool platformSettings)
+    {
+        var cs = await cluster.CreateDatabaseAsync(database);
+        using var bare = platformSettings ? BareHangfire.WithPlatformSettings(cs, settings.Workers) : BareHangfire.Defaults(cs, settings.Workers);
+        var tokens = Enumerable.Range(0, settings.BurnDownJobs).Select(i => $"{database}-{i}").ToArray();
+        foreach (var token in tokens)
+        {
+            bare.Create(token);
+        }
+        var before = await DbCounters.ReadAsync(cs);
+        bare.StartServer();
+        var done = await WaitForSucceededAsync(cs, tokens.Length);
+        var after = await DbCounters.ReadAsync(cs);
+        return Summarise(tokens, done, after - before);
+    }
+
+    private async Task<BurnDown> PlatformBurnDownAsync()
+    {
+        var cs = await cluster.CreateDatabaseAsync("bench_burn_platform");
+        var tokens = new List<string>(settings.BurnDownJobs);
+        await using (var api = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "api", settings.Workers)))
+        {
+            var request = new[] { NoOpHandler.Request() };
+            for (var i = 0; i < settings.BurnDownJobs; i++)
+            {
+                var accepted = (DispatchResult.Accepted)await api.Dispatcher.DispatchAsync(1, request, null, CancellationToken.None);
+                tokens.Add(accepted.Jobs[0].Id);
+            }
+        }
+        var before = await DbCounters.ReadAsync(cs);
+        long done;
+        await using (var worker = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "worker", settings.Workers)))
+        {
+            done = await WaitForSucceededAsync(cs, tokens.Count);
+        }
+        var after = await DbCounters.ReadAsync(cs);
+        return Summarise(tokens, done, after - before);
+    }
+
+    private static async Task<long> WaitForSucceededAsync(string cs, int count)
+    {
+        var poll = new NpgsqlConnectionStringBuilder(cs) { Pooling = true, MaxPoolSize = 2, ApplicationName = "bench-poll" }.ConnectionString;
+        await Wait.UntilAsync(async () => await Wait.CountAsync(poll, "select count(*) from hangfire.job where statename = 'Succeeded'") >= count,
+            TimeSpan.FromMinutes(15), $"{count} jobs to succeed", TimeSpan.FromMilliseconds(25));
+        return Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>From the first job's start to the moment all had succeeded: start-up of either side is not counted.</summary>
+    private static BurnDown Summarise(IReadOnlyList<string> tokens, long done, DbCounters counters)
+    {
+        var first = tokens.Select(t => Started.At.TryGetValue(t, out var at) ? at : long.MaxValue).Min();
+        var jobsPerSecond = tokens.Count / Seconds(first, done);
+        return new BurnDown(jobsPerSecond, counters.Commits / (double)tokens.Count, counters.Statements / (double)tokens.Count);
+    }
+
+    // ---------------------------------------------------------------- pickup
+
+    public async Task PickupAsync()
+    {
+        (Samples Idle, Samples Steady) platform, bare;
+        // Bare Hangfire first: a disposed platform host leaves Hangfire's static configuration behind.
+        var bareCs = await cluster.CreateDatabaseAsync("bench_pickup_bare");
+        using (var hangfire = BareHangfire.WithPlatformSettings(bareCs, settings.Workers))
+        {
+            hangfire.StartServer();
+            var next = 0;
+            bare = await PickupSeriesAsync(() =>
+            {
+                var token = $"pickup-bare-{Interlocked.Increment(ref next)}";
+                hangfire.Create(token);
+                return Task.FromResult(token);
+            });
+        }
+
+        var cs = await cluster.CreateDatabaseAsync("bench_pickup_platform");
+        await using (var host = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "api,worker", settings.Workers)))
+        {
+            var request = new[] { NoOpHandler.Request() };
+            async Task<string> Dispatch() => ((DispatchResult.Accepted)await host.Dispatcher.DispatchAsync(2, request, null, CancellationToken.None)).Jobs[0].Id;
+            platform = await PickupSeriesAsync(Dispatch);
+        }
+        foreach (var (label, p, b) in new[] { ("idle", platform.Idle, bare.Idle), ($"steady {settings.SteadyRate}/s", platform.Steady, bare.Steady) })
+        {
+            var section = $"Pickup, accepted -> running ({label})";
+            var idle = label == "idle";
+            report.Add(new Row(section, $"p50 ({p.Count} jobs)", p.P(50), "ms")
+            {
+                BaselineName = "bare HF, same settings", Baseline = b.P(50), Ratio = b.P(50) / p.P(50),
+                Target = idle ? "<= 5 ms" : null, Met = idle ? p.P(50) <= 5 : null,
+            });
+            report.Add(new Row(section, "p95", p.P(95), "ms") { BaselineName = "bare HF, same settings", Baseline = b.P(95), Ratio = b.P(95) / p.P(95) });
+            report.Add(new Row(section, "p99", p.P(99), "ms")
+            {
+                BaselineName = "bare HF, same settings", Baseline = b.P(99), Ratio = b.P(99) / p.P(99),
+                Target = idle ? "<= 25 ms" : null, Met = idle ? p.P(99) <= 25 : null,
+            });
+            report.Add(new Panel($"Pickup {label}", "ms (p50 / p99)",
+                [("HF p50", b.P(50)), ("HF p99", b.P(99)), ("platform p50", p.P(50)), ("platform p99", p.P(99))],
+                idle ? 25 : null, idle ? "p99 target" : null));
+        }
+    }
+
+    /// <summary>
+    /// From "accepted" (the dispatch call returned: committed, what a 202 means) to the first line of the job.
+    /// Idle: one job at a time, the next sent 20 ms after the previous started. Steady: jobs sent on a fixed schedule
+    /// at the configured rate, each from its own task.
+    /// </summary>
+    private async Task<(Samples Idle, Samples Steady)> PickupSeriesAsync(Func<Task<string>> dispatch)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var warm = await dispatch();
+            await Wait.UntilAsync(() => Task.FromResult(Started.At.ContainsKey(warm)), TimeSpan.FromSeconds(30), "a warm-up job", TimeSpan.FromMilliseconds(1));
+        }
+
+        var idle = new Samples();
+        for (var i = 0; i < settings.IdleSamples; i++)
+        {
+            var id = await dispatch();
+            var accepted = Stopwatch.GetTimestamp();
+            await Wait.UntilAsync(() => Task.FromResult(Started.At.ContainsKey(id)), TimeSpan.FromSeconds(30), "an idle job", TimeSpan.FromMilliseconds(0.5));
+            idle.Add(Math.Max(0, Ms(Started.At[id] - accepted)));
+            await Task.Delay(20);
+        }
+
+        var steady = new Samples();
+        var total = (int)(settings.SteadyRate * settings.SteadyFor.TotalSeconds);
+        var interval = Stopwatch.Frequency / (double)settings.SteadyRate;
+        var start = Stopwatch.GetTimestamp();
+        var sends = new List<Task<(long Accepted, string Id)>>(total);
+        using var inFlight = new SemaphoreSlim(settings.Clients);
+        for (var i = 0; i < total; i++)
+        {
+            var scheduled = start + (long)(i * interval);
+            var wait = scheduled - Stopwatch.GetTimestamp();
+            if (wait > Stopwatch.Frequency / 1000)
+            {
+                await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            }
+            // At most as many dispatches in flight as the API benchmark has callers (an unbounded flood of synchronous
+            // Hangfire Creates piles up on the connection pool instead of measuring pickup).
+            await inFlight.WaitAsync();
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var id = await dispatch();
+                    return (Stopwatch.GetTimestamp(), id);
+                }
+                finally
+                {
+                    inFlight.Release();
+                }
+            }));
+        }
+        var sent = await Task.WhenAll(sends);
+        var elapsed = Seconds(start, Stopwatch.GetTimestamp());
+        await Wait.UntilAsync(() => Task.FromResult(sent.All(s => Started.At.ContainsKey(s.Id))), TimeSpan.FromMinutes(2), "the steady-rate jobs");
+        foreach (var (accepted, id) in sent)
+        {
+            steady.Add(Math.Max(0, Ms(Started.At[id] - accepted)));
+        }
+        if (elapsed > settings.SteadyFor.TotalSeconds * 1.2)
+        {
+            Console.WriteLine($"  (the sender fell behind: {total} jobs took {elapsed:0.0} s to dispatch)");
+        }
+        return (idle, steady);
+    }
+
+    // ---------------------------------------------------------------- the service: status reads, dispatch, memory
+
+    public async Task ServiceAsync()
+    {
+        var cs = await cluster.CreateDatabaseAsync("bench_service");
+        await using var service = await ServiceProcess.StartAsync(cs, new Dictionary<string, string>
+        {
+            ["Nexus:Roles"] = "api",
+            ["AiJobs:MaxQueuedPerWorkspace"] = "10000000",
+            ["Nexus:RateLimit:RequestsPerSecond"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var keys = new ApiKeys(dataSource);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = service.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        // Status reads at two store sizes, one workspace holding them all.
+        const long readWorkspace = 10;
+        var (_, readKey) = await keys.CreateAsync(readWorkspace, ["ai-jobs:read"]);
+        var ids = await FillJobsAsync(cs, readWorkspace, settings.SmallStore, 0);
+        var small = await LoadAsync(http, readKey, _ => new HttpRequestMessage(HttpMethod.Get, $"/api/ai-jobs/{ids[Random.Shared.Next(ids.Count)]}"));
+        ids.AddRange(await FillJobsAsync(cs, readWorkspace, settings.LargeStore - settings.SmallStore, settings.SmallStore));
+        var large = await LoadAsync(http, readKey, _ => new HttpRequestMessage(HttpMethod.Get, $"/api/ai-jobs/{ids[Random.Shared.Next(ids.Count)]}"));
+        var storeSection = $"Status reads, GET /api/ai-jobs/{{id}}, {settings.Clients} clients";
+        report.Add(new Row(storeSection, $"throughput, {settings.LargeStore:#,0} jobs stored", large.PerSecond, "req/s")
+        {
+            BaselineName = $"{settings.SmallStore:#,0} stored", Baseline = small.PerSecond, Ratio = large.PerSecond / small.PerSecond,
+        });
+        report.Add(new Row(storeSection, $"p50, {settings.LargeStore:#,0} jobs stored", large.Latency.P(50), "ms")
+        {
+            BaselineName = $"{settings.SmallStore:#,0} stored", Baseline = small.Latency.P(50), Ratio = small.Latency.P(50) / large.Latency.P(50),
+        });
+        report.Add(new Row(storeSection, $"p99, {settings.LargeStore:#,0} jobs stored", large.Latency.P(99), "ms")
+        {
+            BaselineName = $"{settings.SmallStore:#,0} stored", Baseline = small.Latency.P(99), Ratio = small.Latency.P(99) / large.Latency.P(99),
+            Target = "<= 1.2x the small store's p99", Met = large.Latency.P(99) <= 1.2 * small.Latency.P(99),
+        });
+        report.Add(new Panel("Status read p99", "ms", [($"{settings.SmallStore / 1000:#,0}k stored", small.Latency.P(99)), ($"{settings.LargeStore / 1000:#,0}k stored", large.Latency.P(99))],
+            small.Latency.P(99) * 1.2, "1.2x"));
+
+        // Dispatch: HTTP against in-process Create, same number of concurrent callers.
+        const long writeWorkspace = 20;
+        var (_, writeKey) = await keys.CreateAsync(writeWorkspace, ["ai-jobs:write", "ai-jobs:read"]);
+        var one = """{"type":"pricing_recalculate","params":{"skus":["SKU-1"],"marketplace":"amazon_us","apply":false}}""";
+        var batch = "{\"jobs\":[" + string.Join(',', Enumerable.Repeat(one, 20)) + "],\"sequential\":false}";
+        var single = await LoadAsync(http, writeKey, _ => Post("/api/ai-jobs", one));
+        var batches = await LoadAsync(http, writeKey, _ => Post("/api/ai-jobs/batch", batch));
+        var create = await CreateLoadAsync();
+        var dispatchSection = $"Dispatch, {settings.Clients} concurrent callers";
+        report.Add(new Row(dispatchSection, "POST /api/ai-jobs over loopback", single.PerSecond, "jobs/s")
+        {
+            BaselineName = "in-process Create", Baseline = create.PerSecond, Ratio = single.PerSecond / create.PerSecond,
+            Target = ">= 0.6x", Met = single.PerSecond / create.PerSecond >= 0.6,
+            Note = $"p50 {single.Latency.P(50):0.0} ms, p99 {single.Latency.P(99):0.0} ms; {single.Failures} non-202",
+        });
+        report.Add(new Row(dispatchSection, "POST /api/ai-jobs p50", single.Latency.P(50), "ms")
+        {
+            BaselineName = "in-process Create", Baseline = create.Latency.P(50), Ratio = create.Latency.P(50) / single.Latency.P(50),
+        });
+        report.Add(new Row(dispatchSection, "POST /api/ai-jobs p99", single.Latency.P(99), "ms")
+        {
+            BaselineName = "in-process Create", Baseline = create.Latency.P(99), Ratio = create.Latency.P(99) / single.Latency.P(99),
+        });
+        report.Add(new Row(dispatchSection, "POST /api/ai-jobs/batch (20 jobs each)", batches.PerSecond * 20, "jobs/s")
+        {
+            BaselineName = "in-process Create", Baseline = create.PerSecond, Ratio = batches.PerSecond * 20 / create.PerSecond,
+            Note = $"{batches.PerSecond:0} batches/s; p50 {batches.Latency.P(50):0.0} ms, p99 {batches.Latency.P(99):0.0} ms; {batches.Failures} non-202",
+        });
+        report.Add(new Panel("Dispatch", "jobs/s", [("HF Create", create.PerSecond), ("POST one", single.PerSecond), ("POST batch/20", batches.PerSecond * 20)],
+            create.PerSecond * 0.6, "0.6x"));
+
+        var rss = service.PeakRssMb();
+        report.Add(new Row("Memory", "service peak RSS (VmHWM) after the read and dispatch loads", rss, "MB")
+        {
+            Target = "<= 300 MB", Met = rss <= 300, Note = $"RSS now {service.RssMb():0} MB",
+        });
+        report.Add(new Panel("Service peak RSS", "MB", [("peak", rss)], 300, "300 MB"));
+    }
+
+    private static HttpRequestMessage Post(string path, string json) =>
+        new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    private sealed record Load(double PerSecond, Samples Latency, long Failures);
+
+    /// <summary>K callers, each sending its next request when the previous answered, for the configured time (after 1 s of warm-up).</summary>
+    private async Task<Load> LoadAsync(HttpClient http, string key, Func<int, HttpRequestMessage> request)
+    {
+        var latency = new Samples();
+        long ok = 0, failed = 0;
+        async Task Run(long until, bool measure)
+        {
+            var i = 0;
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                using var message = request(i++);
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                var sent = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(message);
+                await response.Content.ReadAsByteArrayAsync();
+                if (!measure)
+                {
+                    continue;
+                }
+                latency.Add(Ms(Stopwatch.GetTimestamp() - sent));
+                if (response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref ok);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }
+        var warmUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(() => Run(warmUntil, false))));
+        var start = Stopwatch.GetTimestamp();
+        var until = start + (long)(settings.LoadFor.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(() => Run(until, true))));
+        return new Load(ok / Seconds(start, Stopwatch.GetTimestamp()), latency, failed);
+    }
+
+    private async Task<Load> CreateLoadAsync()
+    {
+        var cs = await cluster.CreateDatabaseAsync("bench_create");
+        using var bare = BareHangfire.WithPlatformSettings(cs, settings.Workers);
+        var latency = new Samples();
+        long ok = 0;
+        var next = 0;
+        void Run(long until, bool measure)
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                var sent = Stopwatch.GetTimestamp();
+                bare.Create($"create-{Interlocked.Increment(ref next)}");
+                if (measure)
+                {
+                    latency.Add(Ms(Stopwatch.GetTimestamp() - sent));
+                    Interlocked.Increment(ref ok);
+                }
+            }
+        }
+        var warmUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(() => Run(warmUntil, false))));
+        var start = Stopwatch.GetTimestamp();
+        var until = start + (long)(settings.LoadFor.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(() => Run(until, true))));
+        return new Load(ok / Seconds(start, Stopwatch.GetTimestamp()), latency, 0);
+    }
+
+    /// <summary>
+    /// Completed jobs as they accumulate in production: ULIDs spread over 90 days, Hangfire's rows long expired
+    /// (Hangfire deletes succeeded jobs after a day; our record is what answers).
+    /// </summary>
+    private static async Task<List<string>> FillJobsAsync(string cs, long workspace, int count, int offset)
+    {
+        var ids = new List<string>(count);
+        var now = DateTimeOffset.UtcNow;
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using (var writer = await connection.BeginBinaryImportAsync("""
+            copy nexus.ai_jobs (id, workspace_id, type, priority, params, hangfire_job_id, created_at, estimated_completion_at,
+                                outcome, started_at, completed_at, result, retry_count) from stdin (format binary)
+            """))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var created = now.AddSeconds(-Random.Shared.Next(90 * 86_400)).AddMilliseconds(-Random.Shared.Next(1000));
+                var id = "job_" + Ulid.NewUlid(created);
+                ids.Add(id);
+                await writer.StartRowAsync();
+                await writer.WriteAsync(id, NpgsqlDbType.Text);
+                await writer.WriteAsync(workspace, NpgsqlDbType.Bigint);
+                await writer.WriteAsync("pricing_recalculate", NpgsqlDbType.Text);
+                await writer.WriteAsync("normal", NpgsqlDbType.Text);
+                await writer.WriteAsync("""{"skus":["SKU-1"],"marketplace":"amazon_us","apply":false}""", NpgsqlDbType.Json);
+                await writer.WriteAsync(-(offset + i + 1L), NpgsqlDbType.Bigint);
+                await writer.WriteAsync(created.UtcDateTime, NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(created.UtcDateTime.AddSeconds(30), NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync("completed", NpgsqlDbType.Text);
+                await writer.WriteAsync(created.UtcDateTime.AddMilliseconds(12), NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(created.UtcDateTime.AddSeconds(3), NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync("""{"recommendations":[]}""", NpgsqlDbType.Json);
+                await writer.WriteAsync(0, NpgsqlDbType.Integer);
+            }
+            await writer.CompleteAsync();
+        }
+        await connection.ExecuteAsync("vacuum analyze nexus.ai_jobs", commandTimeout: 600);
+        return ids;
+    }
+
+    // ---------------------------------------------------------------- consolidation
+
+    public async Task ConsolidationAsync()
+    {
+        var cs = await cluster.CreateDatabaseAsync("bench_consolidation");
+        await using var host = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "api,worker", settings.Workers));
+        var small = await ConsolidateAsync(host, cs, 100, settings.SmallInsights);
+        var large = await ConsolidateAsync(host, cs, 200, settings.LargeInsights);
+        var section = "Consolidation (full run: load, MinHash/LSH, verify, write)";
+        report.Add(new Row(section, $"{settings.SmallInsights:#,0} insights", small.Seconds, "s") { Note = $"{small.Affected:#,0} insights merged" });
+        report.Add(new Row(section, $"{settings.LargeInsights:#,0} insights", large.Seconds, "s")
+        {
+            Target = "<= 10 s", Met = large.Seconds <= 10, Note = $"{large.Affected:#,0} insights merged",
+        });
+        var ratio = large.Seconds / small.Seconds;
+        report.Add(new Row(section, $"t({settings.LargeInsights / 1000}k) / t({settings.SmallInsights / 1000}k)", ratio, "x")
+        {
+            Target = $"<= 12 (input x{settings.LargeInsights / settings.SmallInsights})", Met = ratio <= 12,
+        });
+        report.Add(new Panel("Consolidation", "seconds", [($"{settings.SmallInsights / 1000}k", small.Seconds), ($"{settings.LargeInsights / 1000}k", large.Seconds)], 10, "10 s"));
+    }
+
+    private static async Task<(double Seconds, int Affected)> ConsolidateAsync(PlatformHost host, string cs, long workspace, int count)
+    {
+        var store = host.Services.GetRequiredService<InsightStore>();
+        var insights = DemoInsights.Generate(count, products: Math.Max(80, count / 40), seed: 7);
+        foreach (var chunk in insights.Chunk(1000))
+        {
+            await store.IngestAsync(workspace, chunk, CancellationToken.None);
+        }
+        var dispatcher = host.Services.GetRequiredService<CompoundingDispatcher>();
+        var (runId, _) = await dispatcher.DispatchAsync(workspace, "consolidation", false, "api", CancellationToken.None);
+        await Wait.UntilAsync(async () => await Wait.CountAsync(cs, $"select count(*) from nexus.compounding_runs where id = '{runId}' and outcome is not null") > 0,
+            TimeSpan.FromMinutes(10), "the consolidation run", TimeSpan.FromMilliseconds(50));
+        await using var connection = new NpgsqlConnection(cs);
+        var run = await connection.QuerySingleAsync<(string Outcome, long Started, int Affected)>("""
+            /* bench:read */
+            select outcome, (extract(epoch from (completed_at - executed_at)) * 1000)::bigint, insights_affected
+            from nexus.compounding_runs where id = @Id
+            """, new { Id = runId });
+        if (run.Outcome != "completed")
+        {
+            throw new InvalidOperationException($"The consolidation run ended {run.Outcome}");
+        }
+        return (run.Started / 1000.0, run.Affected);
+    }
+}
