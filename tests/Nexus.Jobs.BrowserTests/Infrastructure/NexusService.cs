@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nexus.Jobs.Auth;
+using Nexus.Jobs.Storage;
+using Npgsql;
+
+namespace Nexus.Jobs.BrowserTests.Infrastructure;
+
+/// <summary>
+/// The service as an operator runs it: a child process (<c>dotnet Nexus.Jobs.Api.dll</c>) in the Production environment
+/// on a free loopback port, over real HTTP, on a throwaway PostgreSQL cluster of its own (the service's own embedded
+/// mechanism). A browser needs a real socket, which WebApplicationFactory's in-memory server does not have.
+/// </summary>
+public sealed class NexusService : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly LocalPostgres _cluster;
+    private readonly string _folder;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private NexusService(Process process, LocalPostgres cluster, string folder, int port)
+    {
+        _process = process;
+        _cluster = cluster;
+        _folder = folder;
+        BaseUrl = $"http://127.0.0.1:{port}";
+    }
+
+    public string BaseUrl { get; }
+
+    public string ConnectionString => _cluster.ConnectionString;
+
+    /// <summary>The last lines the process wrote, for failure messages.</summary>
+    public string Output => string.Join('\n', _output.TakeLast(60));
+
+    /// <summary>Starts a cluster and the service on it (settings as <c>--Key=value</c>), and waits until it is ready.</summary>
+    public static async Task<NexusService> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"nexus-browser-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var cluster = await LocalPostgres.StartAsync(Path.Combine(folder, "postgres"), new LocalPostgresSettings(Durable: false, MaxConnections: 100), NullLogger.Instance);
+        var port = FreePort();
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"--ConnectionStrings:Jobs={cluster.ConnectionString}");
+        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+        // Production, as deployed: no Development conveniences such as the dashboard's open loopback access.
+        foreach (var variable in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ConnectionStrings__Jobs", "ASPNETCORE_URLS" })
+        {
+            start.Environment.Remove(variable);
+        }
+        var process = new Process { StartInfo = start };
+        var service = new NexusService(process, cluster, folder, port);
+        process.OutputDataReceived += (_, e) => service.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+        return service;
+    }
+
+    /// <summary>A client of a new workspace with a key that holds every scope.</summary>
+    public async Task<ApiClient> ClientAsync(long workspace)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        var (_, key) = await new ApiKeys(dataSource).CreateAsync(workspace, Scopes.All);
+        var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return new ApiClient(http, workspace);
+    }
+
+    public async Task<T> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return (await Dapper.SqlMapper.ExecuteScalarAsync<T>(connection, sql, args))!;
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new ShouldAssertException($"The service exited with {_process.ExitCode} before it was ready:\n{Output}");
+            }
+            try
+            {
+                // Ready: migrated, and (worker role) its Hangfire server has a heartbeat.
+                using var response = await http.GetAsync($"{BaseUrl}/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ShouldAssertException($"The service was not ready within {within.TotalSeconds} s:\n{Output}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _output.Enqueue(line);
+        while (_output.Count > 300 && _output.TryDequeue(out _))
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // never started
+        }
+        _process.Dispose();
+        await _cluster.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: the folder is under the temp directory
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The dotnet host running these tests (so the child uses the same runtimes), else dotnet on PATH.</summary>
+    private static string DotnetHost()
+    {
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+        var self = Environment.ProcessPath;
+        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+}
+
+/// <summary>One workspace's view of the public API: dispatch and status, as a client would use them.</summary>
+public sealed class ApiClient(HttpClient http, long workspace) : IDisposable
+{
+    public long Workspace { get; } = workspace;
+
+    /// <summary>Dispatches <c>{type, params, priority}</c> and returns the job's public id (asserting 202).</summary>
+    public async Task<string> DispatchAsync(string type, object parameters, string priority = "normal")
+    {
+        using var response = await http.PostAsJsonAsync("/api/ai-jobs", new { type, @params = parameters, priority });
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Polls the job's public status until it is <paramref name="status"/>; fails with the last body on the deadline.</summary>
+    public async Task<JsonElement> ShouldReachStatus(string id, string status, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        JsonElement job;
+        do
+        {
+            var body = await http.GetStringAsync($"/api/ai-jobs/{id}");
+            job = JsonDocument.Parse(body).RootElement.GetProperty("data");
+            if (job.GetProperty("status").GetString() == status)
+            {
+                return job;
+            }
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new ShouldAssertException($"Job {id} did not reach '{status}' within {within.TotalSeconds} s; last: {job}");
+    }
+
+    public void Dispose() => http.Dispose();
+}
