@@ -25,23 +25,23 @@ public sealed class NexusJobsClient : IDisposable
         _owned = owned ? http : null;
         var transport = new NexusHttp(http, options);
         BaseAddress = transport.BaseAddress;
-        AiJobs = new AiJobsClient(transport);
-        Compounding = new CompoundingClient(transport);
-        Insights = new InsightsClient(transport);
-        Catalog = new CatalogClient(transport);
+        AiJobs = new AiJobsApi(transport);
+        Compounding = new CompoundingApi(transport);
+        Insights = new InsightsApi(transport);
+        Catalog = new CatalogApi(transport);
     }
 
     /// <summary>AI jobs: dispatch, status, list, cancel, batches, wait.</summary>
-    public AiJobsClient AiJobs { get; }
+    public AiJobsApi AiJobs { get; }
 
     /// <summary>Compounding: trigger, runs, wait, patterns, playbooks, metrics.</summary>
-    public CompoundingClient Compounding { get; }
+    public CompoundingApi Compounding { get; }
 
     /// <summary>Insights: ingest and list.</summary>
-    public InsightsClient Insights { get; }
+    public InsightsApi Insights { get; }
 
     /// <summary>Commerce data: upserts and reads.</summary>
-    public CatalogClient Catalog { get; }
+    public CatalogApi Catalog { get; }
 
     /// <summary>The API's base address requests are sent to.</summary>
     public Uri BaseAddress { get; }

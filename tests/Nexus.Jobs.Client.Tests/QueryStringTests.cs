@@ -5,9 +5,9 @@ public sealed class QueryStringTests
     [Fact]
     public void NoFilters_IsThePathAlone()
     {
-        AiJobsClient.ListPath(new JobListQuery()).ShouldBe("api/ai-jobs");
-        CompoundingClient.RunsPath(new RunListQuery()).ShouldBe("v1/compounding/jobs");
-        InsightsClient.ListPath(new InsightQuery()).ShouldBe("v1/insights");
+        AiJobsApi.ListPath(new JobListQuery()).ShouldBe("api/ai-jobs");
+        CompoundingApi.RunsPath(new RunListQuery()).ShouldBe("v1/compounding/jobs");
+        InsightsApi.ListPath(new InsightQuery()).ShouldBe("v1/insights");
     }
 
     [Fact]
@@ -19,7 +19,7 @@ public sealed class QueryStringTests
             EndDate = new DateTimeOffset(2026, 3, 12, 16, 30, 0, TimeSpan.FromHours(2)), Limit = 50, Cursor = "NjM4_abc-x",
         };
 
-        AiJobsClient.ListPath(query).ShouldBe(
+        AiJobsApi.ListPath(query).ShouldBe(
             "api/ai-jobs?type=pricing_recalculate&status=queued&start_date=2026-03-01&end_date=2026-03-12T14%3A30%3A00.0000000Z&limit=50&cursor=NjM4_abc-x");
     }
 
@@ -32,15 +32,15 @@ public sealed class QueryStringTests
     [Fact]
     public void RunList_TakesJobTypeStatusLimitAndCursor()
     {
-        CompoundingClient.RunsPath(new RunListQuery { JobType = CompoundingJobTypes.Metrics, Status = RunStatus.Completed, Limit = 1, Cursor = "c" })
+        CompoundingApi.RunsPath(new RunListQuery { JobType = CompoundingJobTypes.Metrics, Status = RunStatus.Completed, Limit = 1, Cursor = "c" })
             .ShouldBe("v1/compounding/jobs?job_type=metrics&status=completed&limit=1&cursor=c");
     }
 
     [Fact]
     public void Insights_TakeLastFromToLimitAndCursor()
     {
-        InsightsClient.ListPath(new InsightQuery { Last = TimeSpan.FromHours(2), Limit = 3 }).ShouldBe("v1/insights?last=2h&limit=3");
-        InsightsClient.ListPath(new InsightQuery { From = new DateOnly(2026, 1, 1), To = new DateOnly(2026, 1, 31), Cursor = "k" })
+        InsightsApi.ListPath(new InsightQuery { Last = TimeSpan.FromHours(2), Limit = 3 }).ShouldBe("v1/insights?last=2h&limit=3");
+        InsightsApi.ListPath(new InsightQuery { From = new DateOnly(2026, 1, 1), To = new DateOnly(2026, 1, 31), Cursor = "k" })
             .ShouldBe("v1/insights?from=2026-01-01&to=2026-01-31&cursor=k");
     }
 

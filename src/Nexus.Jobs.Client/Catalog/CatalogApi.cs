@@ -3,11 +3,11 @@ using System.Text.Json.Serialization.Metadata;
 namespace Nexus.Jobs.Client;
 
 /// <summary>The workspace's commerce data the AI jobs work on: bulk upserts of 1 to 1,000 rows by natural key, and reads.</summary>
-public sealed class CatalogClient
+public sealed class CatalogApi
 {
     private readonly NexusHttp _http;
 
-    internal CatalogClient(NexusHttp http) => _http = http;
+    internal CatalogApi(NexusHttp http) => _http = http;
 
     /// <summary><c>POST /v1/catalog/products</c> (scope <c>catalog.write</c>).</summary>
     public Task<UpsertResult> UpsertProductsAsync(IReadOnlyList<Product> products, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>

@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 namespace Nexus.Jobs.Client;
 
 /// <summary>Insights, what compounding works on: ingest and read.</summary>
-public sealed class InsightsClient
+public sealed class InsightsApi
 {
     private readonly NexusHttp _http;
 
-    internal InsightsClient(NexusHttp http) => _http = http;
+    internal InsightsApi(NexusHttp http) => _http = http;
 
     /// <summary><c>POST /v1/insights</c>: store 1 to 1,000 insights; one stating a fact already stored reinforces it instead (scope <c>insight.write</c>).</summary>
     /// <exception cref="NexusApiException">422 <c>VALIDATION_FAILED</c> with fields such as <c>insights[0].content</c>.</exception>

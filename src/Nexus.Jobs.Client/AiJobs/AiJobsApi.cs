@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 namespace Nexus.Jobs.Client;
 
 /// <summary>The AI Jobs API: dispatch, status, list, cancel, batches, and waiting for an outcome.</summary>
-public sealed class AiJobsClient
+public sealed class AiJobsApi
 {
     private readonly NexusHttp _http;
 
-    internal AiJobsClient(NexusHttp http) => _http = http;
+    internal AiJobsApi(NexusHttp http) => _http = http;
 
     /// <summary><c>POST /api/ai-jobs</c>: queue one job (scope <c>ai-jobs:write</c>).</summary>
     /// <param name="idempotencyKey">Sent as <c>Idempotency-Key</c>: the same key and body within 24 h returns the first answer.</param>

@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 namespace Nexus.Jobs.Client;
 
 /// <summary>Compounding: trigger a pipeline, read and list runs, wait for one, and read what the pipelines produced.</summary>
-public sealed class CompoundingClient
+public sealed class CompoundingApi
 {
     private readonly NexusHttp _http;
 
-    internal CompoundingClient(NexusHttp http) => _http = http;
+    internal CompoundingApi(NexusHttp http) => _http = http;
 
     /// <summary><c>POST /v1/compounding/trigger</c>: run a pipeline now (scope <c>record.write</c>).</summary>
     /// <exception cref="NexusApiException">422 <c>INVALID_JOB_TYPE</c> / <c>VALIDATION_FAILED</c>, and the other contract errors.</exception>
