@@ -6,8 +6,7 @@ namespace Nexus.Jobs.IntegrationTests;
 /// <summary>Every call of the client library (src/Nexus.Jobs.Client) against the real service in-process.</summary>
 public sealed class ClientLibraryTests
 {
-    private static DispatchJobRequest Pricing(string sku, JobPriority? priority = null) =>
-        new(JobTypes.PricingRecalculate, new JsonObject { ["skus"] = new JsonArray(sku), ["marketplace"] = "amazon_us", ["apply"] = false }, priority);
+    private static DispatchJobRequest Pricing(string sku, JobPriority? priority = null) => ApiClient.PricingRequest(sku, priority);
 
     [Fact]
     public async Task Dispatch_Get_AndWaitForCompletion_GiveTypedJobs()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Nexus.Jobs.Client;
 
 namespace Nexus.Jobs.IntegrationTests.Infrastructure;
@@ -28,6 +29,13 @@ public sealed class ApiClient(HttpClient http, long workspace, string keyId, str
     public string Key { get; } = key;
 
     public NexusApp App { get; } = app;
+
+    /// <summary>How long tests wait for a job, batch or run to end.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>The typed form of <see cref="Pricing"/> for the client library (priority omitted: the server's default).</summary>
+    public static DispatchJobRequest PricingRequest(string sku, JobPriority? priority = null) =>
+        new(JobTypes.PricingRecalculate, new JsonObject { ["skus"] = new JsonArray(sku), ["marketplace"] = "amazon_us", ["apply"] = false }, priority);
 
     public static string Pricing(string sku, string priority = "normal") =>
         $$"""{"type":"pricing_recalculate","params":{"skus":["{{sku}}"],"marketplace":"amazon_us","apply":false},"priority":"{{priority}}"}""";
