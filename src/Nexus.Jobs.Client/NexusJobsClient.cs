@@ -53,7 +53,9 @@ public sealed class NexusJobsClient : IDisposable
         ArgumentNullException.ThrowIfNull(baseAddress);
         ArgumentException.ThrowIfNullOrEmpty(apiKey);
         var options = new NexusJobsClientOptions { BaseAddress = baseAddress, ApiKey = apiKey, TenantId = tenantId };
-        return new NexusJobsClient(new HttpClient(), options, owned: true);
+        // A long-lived client of its own: recycle pooled connections so that DNS changes are seen (what IHttpClientFactory does).
+        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        return new NexusJobsClient(http, options, owned: true);
     }
 
     /// <summary>A fresh key for <c>Idempotency-Key</c> (32 hex characters). Keep it with the request: sending the same
