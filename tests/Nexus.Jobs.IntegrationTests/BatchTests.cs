@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Nexus.Jobs.Client;
 
 namespace Nexus.Jobs.IntegrationTests;
 
@@ -7,19 +7,11 @@ public sealed class BatchTests
     private static string Batch(bool sequential, params string[] skus) =>
         $$"""{"jobs":[{{string.Join(",", skus.Select(s => ApiClient.Pricing(s)))}}],"sequential":{{(sequential ? "true" : "false")}}}""";
 
-    private static async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(ApiClient api, string body)
+    /// <summary>Dispatches a batch of pricing jobs (one per SKU) with the client library; the batch id and its job ids in order.</summary>
+    private static async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(ApiClient api, bool sequential, params string[] skus)
     {
-        var response = await api.PostAsync("/api/ai-jobs/batch", body);
-        response.Status.ShouldBe(HttpStatusCode.Accepted, response.Body);
-        var data = response.Json.GetProperty("data");
-        return (data.GetProperty("batch_id").GetString()!,
-            data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
-    }
-
-    private static async Task<JsonElement> BatchShouldReach(ApiClient api, string batchId, string status)
-    {
-        return await Eventually.Until(async () => (await api.GetAsync($"/api/ai-jobs/batch/{batchId}")).Json.GetProperty("data"),
-            b => b.GetProperty("status").GetString() == status, what: $"batch {batchId} to be {status}");
+        var accepted = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest(skus.Select(s => ApiClient.PricingRequest(s)).ToList(), sequential));
+        return (accepted.BatchId, accepted.Jobs.Select(j => j.Id).ToArray());
     }
 
     [Fact]
@@ -38,24 +30,25 @@ public sealed class BatchTests
         var jobs = data.GetProperty("jobs").EnumerateArray().ToList();
         jobs.Select(j => j.GetProperty("type").GetString()).ShouldBe(["competitor_scan", "pricing_recalculate"]);
         jobs.ShouldAllBe(j => j.GetProperty("status").GetString() == "queued");
-        var batch = await BatchShouldReach(api, data.GetProperty("batch_id").GetString()!, "completed");
-        batch.GetProperty("counts").GetProperty("completed").GetInt32().ShouldBe(2);
-        batch.GetProperty("jobs")[1].GetProperty("priority").GetString().ShouldBe("high");
-        batch.GetProperty("jobs")[1].GetProperty("batch_position").GetInt32().ShouldBe(1);
+        var batch = await api.Client.AiJobs.WaitForBatchCompletionAsync(data.GetProperty("batch_id").GetString()!, ApiClient.Patience);
+        batch.Status.ShouldBe(JobStatus.Completed);
+        batch.Counts["completed"].ShouldBe(2);
+        batch.Jobs[1].Priority.ShouldBe(JobPriority.High);
+        batch.Jobs[1].BatchPosition.ShouldBe(1);
     }
 
     [Fact]
     public async Task Sequential_StartsEachJobOnlyAfterThePreviousCompleted()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, "ok-s1", "ok-s2", "ok-s3", "ok-s4"));
+        var (batchId, jobs) = await DispatchBatchAsync(api, true, "ok-s1", "ok-s2", "ok-s3", "ok-s4");
 
-        var batch = await BatchShouldReach(api, batchId, "completed");
+        var batch = await api.Client.AiJobs.WaitForBatchCompletionAsync(batchId, ApiClient.Patience);
 
-        var rows = batch.GetProperty("jobs").EnumerateArray().ToList();
-        for (var i = 1; i < rows.Count; i++)
+        batch.Status.ShouldBe(JobStatus.Completed);
+        for (var i = 1; i < batch.Jobs.Count; i++)
         {
-            rows[i].GetProperty("started_at").GetDateTime().ShouldBeGreaterThanOrEqualTo(rows[i - 1].GetProperty("completed_at").GetDateTime());
+            batch.Jobs[i].StartedAt!.Value.ShouldBeGreaterThanOrEqualTo(batch.Jobs[i - 1].CompletedAt!.Value);
         }
         ScriptedHandler.StartOrder(jobs).ShouldBe(jobs);
     }
@@ -65,32 +58,31 @@ public sealed class BatchTests
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         var gate = $"block-{Guid.NewGuid():N}";
-        var (_, jobs) = await DispatchBatchAsync(api, Batch(true, gate, "ok-after"));
+        var (_, jobs) = await DispatchBatchAsync(api, true, gate, "ok-after");
 
         await api.ShouldReachStatus(jobs[0], "running");
-        (await api.JobAsync(jobs[1])).GetProperty("status").GetString().ShouldBe("queued");
+        (await api.Client.AiJobs.GetAsync(jobs[1])).Status.ShouldBe(JobStatus.Queued);
         ScriptedHandler.Ran(jobs[1]).ShouldBeFalse();
 
         ScriptedHandler.Release(gate);
-        await api.ShouldReachStatus(jobs[1], "completed");
+        (await api.Client.AiJobs.WaitForCompletionAsync(jobs[1], ApiClient.Patience)).Status.ShouldBe(JobStatus.Completed);
     }
 
     [Fact]
     public async Task Sequential_FailureAfterRetries_CancelsEveryLaterJob_NamingTheFailedJob()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, "ok-first", "fail-second", "ok-third", "ok-fourth"));
+        var (batchId, jobs) = await DispatchBatchAsync(api, true, "ok-first", "fail-second", "ok-third", "ok-fourth");
 
-        var batch = await BatchShouldReach(api, batchId, "failed");
+        var batch = await api.Client.AiJobs.WaitForBatchCompletionAsync(batchId, ApiClient.Patience);
 
-        var rows = batch.GetProperty("jobs").EnumerateArray().ToList();
-        rows.Select(r => r.GetProperty("status").GetString()).ShouldBe(["completed", "failed", "cancelled", "cancelled"]);
-        rows[1].GetProperty("error").GetProperty("retry_count").GetInt32().ShouldBe(2);
-        foreach (var later in rows.Skip(2))
+        batch.Status.ShouldBe(JobStatus.Failed);
+        batch.Jobs.Select(j => j.Status).ShouldBe([JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.Cancelled]);
+        batch.Jobs[1].Error!.RetryCount.ShouldBe(2);
+        foreach (var later in batch.Jobs.Skip(2))
         {
-            var error = later.GetProperty("error");
-            error.GetProperty("code").GetString().ShouldBe("CANCELLED");
-            error.GetProperty("message").GetString().ShouldBe($"Cancelled because {jobs[1]} (job 2 of {batchId}) failed");
+            later.Error!.Code.ShouldBe("CANCELLED");
+            later.Error.Message.ShouldBe($"Cancelled because {jobs[1]} (job 2 of {batchId}) failed");
         }
         ScriptedHandler.Ran(jobs[2]).ShouldBeFalse();
         ScriptedHandler.Ran(jobs[3]).ShouldBeFalse();
@@ -101,18 +93,18 @@ public sealed class BatchTests
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         var gate = $"block-{Guid.NewGuid():N}";
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, gate, "ok-2", "ok-3", "ok-4"));
+        var (batchId, jobs) = await DispatchBatchAsync(api, true, gate, "ok-2", "ok-3", "ok-4");
         await api.ShouldReachStatus(jobs[0], "running");
 
-        (await api.DeleteAsync($"/api/ai-jobs/{jobs[1]}")).Status.ShouldBe(HttpStatusCode.NoContent);
+        await api.Client.AiJobs.CancelAsync(jobs[1]);
         ScriptedHandler.Release(gate);
 
-        var batch = await BatchShouldReach(api, batchId, "cancelled");
-        var rows = batch.GetProperty("jobs").EnumerateArray().ToList();
-        rows.Select(r => r.GetProperty("status").GetString()).ShouldBe(["completed", "cancelled", "cancelled", "cancelled"]);
-        rows[1].GetProperty("error").GetProperty("message").GetString().ShouldBe("Cancelled by API request");
-        rows[2].GetProperty("error").GetProperty("message").GetString().ShouldBe($"Cancelled because {jobs[1]} (job 2 of {batchId}) was cancelled");
-        rows[3].GetProperty("error").GetProperty("message").GetString().ShouldBe($"Cancelled because {jobs[1]} (job 2 of {batchId}) was cancelled");
+        var batch = await api.Client.AiJobs.WaitForBatchCompletionAsync(batchId, ApiClient.Patience);
+        batch.Status.ShouldBe(JobStatus.Cancelled);
+        batch.Jobs.Select(j => j.Status).ShouldBe([JobStatus.Completed, JobStatus.Cancelled, JobStatus.Cancelled, JobStatus.Cancelled]);
+        batch.Jobs[1].Error!.Message.ShouldBe("Cancelled by API request");
+        batch.Jobs[2].Error!.Message.ShouldBe($"Cancelled because {jobs[1]} (job 2 of {batchId}) was cancelled");
+        batch.Jobs[3].Error!.Message.ShouldBe($"Cancelled because {jobs[1]} (job 2 of {batchId}) was cancelled");
         jobs.Skip(1).Where(ScriptedHandler.Ran).ShouldBeEmpty();
     }
 
@@ -120,12 +112,13 @@ public sealed class BatchTests
     public async Task Parallel_JobsAreIndependent_OneFailingCancelsNothing()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(false, "fail-p", "ok-p1", "ok-p2"));
+        var (batchId, jobs) = await DispatchBatchAsync(api, false, "fail-p", "ok-p1", "ok-p2");
 
-        var batch = await BatchShouldReach(api, batchId, "failed");
+        var batch = await api.Client.AiJobs.WaitForBatchCompletionAsync(batchId, ApiClient.Patience);
 
-        batch.GetProperty("jobs").EnumerateArray().Select(r => r.GetProperty("status").GetString()).ShouldBe(["failed", "completed", "completed"]);
-        batch.GetProperty("sequential").GetBoolean().ShouldBeFalse();
+        batch.Status.ShouldBe(JobStatus.Failed);
+        batch.Jobs.Select(j => j.Status).ShouldBe([JobStatus.Failed, JobStatus.Completed, JobStatus.Completed]);
+        batch.Sequential.ShouldBeFalse();
         ScriptedHandler.Ran(jobs[1]).ShouldBeTrue();
     }
 

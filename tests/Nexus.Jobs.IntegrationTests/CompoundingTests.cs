@@ -2,8 +2,10 @@ using System.Text.Json;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
+using Nexus.Jobs.Client;
 using Nexus.Jobs.Compounding;
 using Npgsql;
+using InsightQuery = Nexus.Jobs.Client.InsightQuery;
 
 namespace Nexus.Jobs.IntegrationTests;
 
@@ -105,22 +107,23 @@ public sealed class CompoundingTests
     public async Task List_IsNewestFirst_FiltersAndPages()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var first = await api.TriggerAsync("metrics");
-        var second = await api.TriggerAsync("decay_sweep");
-        var third = await api.TriggerAsync("metrics", dryRun: true);
-        await api.RunShouldReach(third, "completed");
-        await api.RunShouldReach(first, "completed");
+        var runs = api.Client.Compounding;
+        var first = (await runs.TriggerAsync(new TriggerRequest("metrics"))).JobRunId;
+        var second = (await runs.TriggerAsync(new TriggerRequest("decay_sweep"))).JobRunId;
+        var third = (await runs.TriggerAsync(new TriggerRequest("metrics", DryRun: true))).JobRunId;
+        (await runs.WaitForCompletionAsync(third, CompoundingClient.RunPatience)).Status.ShouldBe(RunStatus.Completed);
+        (await runs.WaitForCompletionAsync(first, CompoundingClient.RunPatience)).Status.ShouldBe(RunStatus.Completed);
 
-        var all = (await api.GetAsync("/v1/compounding/jobs")).Json.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("job_run_id").GetString()).ToList();
-        all.ShouldBe([third, second, first]);
-        var metrics = await api.GetAsync("/v1/compounding/jobs?job_type=metrics&limit=1");
-        metrics.Json.GetProperty("data")[0].GetProperty("job_run_id").GetString().ShouldBe(third);
-        var next = await api.GetAsync($"/v1/compounding/jobs?job_type=metrics&limit=1&cursor={metrics.Json.GetProperty("next_cursor").GetString()}");
-        next.Json.GetProperty("data")[0].GetProperty("job_run_id").GetString().ShouldBe(first);
-        (await api.GetAsync("/v1/compounding/jobs?status=completed")).Json.GetProperty("data").EnumerateArray()
-            .ShouldAllBe(r => r.GetProperty("status").GetString() == "completed");
-        (await api.GetAsync("/v1/compounding/jobs?status=done")).ShouldBeProblem((HttpStatusCode)422, "VALIDATION_FAILED");
-        (await api.GetAsync("/v1/compounding/jobs?job_type=teleport")).ShouldBeProblem((HttpStatusCode)422, "VALIDATION_FAILED");
+        (await runs.ListRunsAsync()).Data.Select(r => r.JobRunId).ShouldBe([third, second, first]);
+        var metrics = await runs.ListRunsAsync(new RunListQuery { JobType = "metrics", Limit = 1 });
+        metrics.Data.Single().JobRunId.ShouldBe(third);
+        var next = await runs.ListRunsAsync(new RunListQuery { JobType = "metrics", Limit = 1, Cursor = metrics.NextCursor });
+        next.Data.Single().JobRunId.ShouldBe(first);
+        (await runs.ListRunsAsync(new RunListQuery { Status = RunStatus.Completed })).Data.ShouldAllBe(r => r.Status == RunStatus.Completed);
+        (await Should.ThrowAsync<NexusApiException>(() => runs.ListRunsAsync(new RunListQuery { Status = new RunStatus("done") })))
+            .Code.ShouldBe(NexusErrorCodes.ValidationFailed);
+        (await Should.ThrowAsync<NexusApiException>(() => runs.ListRunsAsync(new RunListQuery { JobType = "teleport" })))
+            .Errors.Keys.ShouldBe(["job_type"]);
     }
 
     [Fact]
@@ -141,15 +144,14 @@ public sealed class CompoundingTests
         foreach (var pipeline in Pipelines)
         {
             var before = await SnapshotAsync(app, api.Workspace);
-            var dry = await api.RunShouldReach(await api.TriggerAsync(pipeline, dryRun: true), "completed");
+            var dry = await api.RunToCompletionAsync(pipeline, dryRun: true);
             (await SnapshotAsync(app, api.Workspace)).ShouldBe(before, $"{pipeline} dry run changed data");
 
-            var real = await api.RunShouldReach(await api.TriggerAsync(pipeline), "completed");
-            foreach (var count in new[] { "insights_scanned", "insights_affected", "candidates_created", "errors" })
-            {
-                real.GetProperty(count).GetInt32().ShouldBe(dry.GetProperty(count).GetInt32(), $"{pipeline} {count}");
-            }
-            dry.GetProperty("dry_run").GetBoolean().ShouldBeTrue();
+            var real = await api.RunToCompletionAsync(pipeline);
+            (real.InsightsScanned, real.InsightsAffected, real.CandidatesCreated, real.Errors)
+                .ShouldBe((dry.InsightsScanned, dry.InsightsAffected, dry.CandidatesCreated, dry.Errors), $"{pipeline} counts");
+            dry.DryRun.ShouldBeTrue();
+            real.DryRun.ShouldBeFalse();
         }
     }
 
@@ -159,24 +161,24 @@ public sealed class CompoundingTests
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         await api.IngestDemoAsync(1500);
 
-        var consolidation = await api.RunShouldReach(await api.TriggerAsync("consolidation"), "completed");
-        consolidation.GetProperty("candidates_created").GetInt32().ShouldBeGreaterThan(0);
-        var patterns = await api.RunShouldReach(await api.TriggerAsync("pattern_detection"), "completed");
-        patterns.GetProperty("candidates_created").GetInt32().ShouldBeGreaterThan(0);
-        var themes = (await api.GetAsync("/v1/patterns?status=active&limit=500")).Json.GetProperty("data").EnumerateArray()
-            .Select(p => p.GetProperty("theme").GetString()).ToList();
-        themes.ShouldContain(t => t!.Contains("late delivery"));
-        themes.ShouldNotContain(t => t!.Contains("kettle"), "product names are what insights are about, not themes");
-        var playbooks = await api.RunShouldReach(await api.TriggerAsync("playbook_synthesis"), "completed");
-        playbooks.GetProperty("candidates_created").GetInt32().ShouldBeGreaterThan(0);
-        var rules = (await api.GetAsync("/v1/playbooks")).Json.GetProperty("data").EnumerateArray().ToList();
-        rules.ShouldContain(r => r.GetProperty("action").GetString()!.Contains("faster carrier", StringComparison.OrdinalIgnoreCase));
-        await api.RunShouldReach(await api.TriggerAsync("metrics"), "completed");
-        var snapshot = (await api.GetAsync("/v1/compounding/metrics")).Json.GetProperty("data")[0].GetProperty("metrics");
+        var consolidation = await api.RunToCompletionAsync("consolidation");
+        consolidation.CandidatesCreated!.Value.ShouldBeGreaterThan(0);
+        var patterns = await api.RunToCompletionAsync("pattern_detection");
+        patterns.CandidatesCreated!.Value.ShouldBeGreaterThan(0);
+        var themes = (await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500)).Select(p => p.Theme).ToList();
+        themes.ShouldContain(t => t.Contains("late delivery"));
+        themes.ShouldNotContain(t => t.Contains("kettle"), "product names are what insights are about, not themes");
+        var playbooks = await api.RunToCompletionAsync("playbook_synthesis");
+        playbooks.CandidatesCreated!.Value.ShouldBeGreaterThan(0);
+        var rules = await api.Client.Compounding.ListPlaybooksAsync();
+        rules.ShouldContain(r => r.Action.Contains("faster carrier", StringComparison.OrdinalIgnoreCase));
+        rules.ShouldAllBe(r => r.Confidence > 0 && r.Confidence <= 1);
+        await api.RunToCompletionAsync("metrics");
+        var snapshot = (await api.Client.Compounding.ListMetricsAsync())[0].Metrics;
         snapshot.GetProperty("insights").GetProperty("merged").GetInt64().ShouldBeGreaterThan(0);
         snapshot.GetProperty("patterns").GetInt32().ShouldBe(themes.Count);
         snapshot.GetProperty("last_runs").GetProperty("consolidation").GetProperty("candidates_created").GetInt32()
-            .ShouldBe(consolidation.GetProperty("candidates_created").GetInt32());
+            .ShouldBe(consolidation.CandidatesCreated.Value);
     }
 
     [Fact]
@@ -184,27 +186,27 @@ public sealed class CompoundingTests
     {
         var app = await NexusApp.SharedAsync();
         var api = await app.ClientAsync();
-        var fresh = CompoundingClient.Insight("The desk lamp flickers at night", "L1");
-        var old = CompoundingClient.Insight("The backpack zipper breaks", "B1");
-        await api.IngestAsync(fresh, old);
+        var fresh = CompoundingClient.InsightRequest("The desk lamp flickers at night", "L1");
+        var old = CompoundingClient.InsightRequest("The backpack zipper breaks", "B1");
+        await api.Client.Insights.IngestAsync([fresh, old]);
         await using (var connection = new NpgsqlConnection(app.ConnectionString))
         {
             await connection.ExecuteAsync("update nexus.insights set last_reinforced_at = now() - interval '120 days' where workspace_id = @W and content like '%zipper%'",
                 new { W = api.Workspace });
         }
 
-        var run = await api.RunShouldReach(await api.TriggerAsync("decay_sweep"), "completed");
+        var run = await api.RunToCompletionAsync("decay_sweep");
 
-        run.GetProperty("insights_affected").GetInt32().ShouldBe(1);
-        var insights = (await api.GetAsync("/v1/insights")).Json.GetProperty("data").EnumerateArray().ToList();
-        insights.Single(i => i.GetProperty("content").GetString()!.Contains("zipper")).GetProperty("status").GetString().ShouldBe("stale");
-        insights.Single(i => i.GetProperty("content").GetString()!.Contains("lamp")).GetProperty("confidence").GetDouble().ShouldBe(0.5);
+        run.InsightsAffected.ShouldBe(1);
+        var insights = (await api.Client.Insights.ListAsync()).Data;
+        insights.Single(i => i.Content.Contains("zipper")).Status.ShouldBe("stale");
+        insights.Single(i => i.Content.Contains("lamp")).Confidence.ShouldBe(0.5);
 
-        var again = await api.IngestAsync(old);
-        again.GetProperty("reinforced").GetInt32().ShouldBe(1);
-        var revived = (await api.GetAsync("/v1/insights")).Json.GetProperty("data").EnumerateArray().Single(i => i.GetProperty("content").GetString()!.Contains("zipper"));
-        revived.GetProperty("status").GetString().ShouldBe("active");
-        revived.GetProperty("reinforcement_count").GetInt32().ShouldBe(2);
+        var again = await api.Client.Insights.IngestAsync([old]);
+        again.Reinforced.ShouldBe(1);
+        var revived = (await api.Client.Insights.ListAsync()).Data.Single(i => i.Content.Contains("zipper"));
+        revived.Status.ShouldBe("active");
+        revived.ReinforcementCount.ShouldBe(2);
     }
 
     [Fact]
@@ -213,13 +215,15 @@ public sealed class CompoundingTests
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         await api.IngestDemoAsync(800, seed: 11);
 
-        var a = await api.TriggerAsync("consolidation");
-        var b = await api.TriggerAsync("consolidation");
-        var first = await api.RunShouldReach(a, "completed");
-        var second = await api.RunShouldReach(b, "completed");
+        var runs = api.Client.Compounding;
+        var a = await runs.TriggerAsync(new TriggerRequest("consolidation"));
+        var b = await runs.TriggerAsync(new TriggerRequest("consolidation"));
+        var first = await runs.WaitForCompletionAsync(a.JobRunId, CompoundingClient.RunPatience);
+        var second = await runs.WaitForCompletionAsync(b.JobRunId, CompoundingClient.RunPatience);
 
         // Run one after the other, one of them merged everything and the other found nothing.
-        var groups = new[] { first.GetProperty("candidates_created").GetInt32(), second.GetProperty("candidates_created").GetInt32() };
+        new[] { first.Status, second.Status }.ShouldAllBe(s => s == RunStatus.Completed);
+        var groups = new[] { first.CandidatesCreated!.Value, second.CandidatesCreated!.Value };
         groups.Max().ShouldBeGreaterThan(0);
         groups.Min().ShouldBe(0);
     }
@@ -256,15 +260,17 @@ public sealed class CompoundingTests
             services: s => s.AddSingleton<IPipeline, BrokenMetrics>());
         var api = await app.ClientAsync();
 
-        var run = await api.RunShouldReach(await api.TriggerAsync("metrics"), "failed");
+        var accepted = await api.Client.Compounding.TriggerAsync(new TriggerRequest("metrics"));
+        var run = await api.Client.Compounding.WaitForCompletionAsync(accepted.JobRunId, CompoundingClient.RunPatience);
 
-        var details = run.GetProperty("error_details");
+        run.Status.ShouldBe(RunStatus.Failed);
+        var details = run.ErrorDetails!.Value;
         details.GetProperty("code").GetString().ShouldBe("PIPELINE_ERROR");
         details.GetProperty("message").GetString().ShouldBe("metrics store is on fire");
         details.GetProperty("exception_type").GetString().ShouldBe(typeof(InvalidOperationException).FullName);
         details.GetProperty("attempt").GetInt32().ShouldBe(2);
-        run.GetProperty("completed_at").ValueKind.ShouldBe(JsonValueKind.String);
-        run.GetProperty("insights_scanned").ValueKind.ShouldBe(JsonValueKind.Null);
+        run.CompletedAt.ShouldNotBeNull();
+        run.InsightsScanned.ShouldBeNull();
     }
 
     [Fact]
@@ -321,23 +327,24 @@ public sealed class InsightsApiTests
     public async Task Ingest_CreatesThenReinforces_TheSameFact()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var first = await api.IngestAsync(
-            CompoundingClient.Insight("Customers love the blue kettle", "K1"),
-            CompoundingClient.Insight("customers LOVE the blue kettle!!", "K1"),
-            CompoundingClient.Insight("Customers love the blue kettle", "K2"));
+        var first = await api.Client.Insights.IngestAsync(
+        [
+            CompoundingClient.InsightRequest("Customers love the blue kettle", "K1"),
+            CompoundingClient.InsightRequest("customers LOVE the blue kettle!!", "K1"),
+            CompoundingClient.InsightRequest("Customers love the blue kettle", "K2"),
+        ]);
 
-        first.GetProperty("created").GetInt32().ShouldBe(2);
-        first.GetProperty("reinforced").GetInt32().ShouldBe(1);
-        var results = first.GetProperty("data").EnumerateArray().ToList();
-        results[1].GetProperty("id").GetString().ShouldBe(results[0].GetProperty("id").GetString());
-        results[2].GetProperty("id").GetString().ShouldNotBe(results[0].GetProperty("id").GetString());
+        first.Created.ShouldBe(2);
+        first.Reinforced.ShouldBe(1);
+        first.Data[1].Id.ShouldBe(first.Data[0].Id);
+        first.Data[2].Id.ShouldNotBe(first.Data[0].Id);
 
-        var list = (await api.GetAsync("/v1/insights")).Json.GetProperty("data").EnumerateArray().ToList();
+        var list = (await api.Client.Insights.ListAsync()).Data;
         list.Count.ShouldBe(2);
-        var k1 = list.Single(i => i.GetProperty("entities")[0].GetProperty("id").GetString() == "K1");
-        k1.GetProperty("reinforcement_count").GetInt32().ShouldBe(2);
-        k1.GetProperty("entities")[0].GetProperty("name").GetString().ShouldBe("Product K1");
-        k1.GetProperty("confidence").GetDouble().ShouldBe(0.75, tolerance: 1e-9);
+        var k1 = list.Single(i => i.Entities[0].Id == "K1");
+        k1.ReinforcementCount.ShouldBe(2);
+        k1.Entities[0].Name.ShouldBe("Product K1");
+        k1.Confidence.ShouldBe(0.75, tolerance: 1e-9);
     }
 
     [Theory]
@@ -373,23 +380,24 @@ public sealed class InsightsApiTests
     {
         var app = await NexusApp.SharedAsync();
         var api = await app.ClientAsync();
-        await api.IngestAsync(CompoundingClient.Insight("new fact", "A"), CompoundingClient.Insight("old fact", "B"), CompoundingClient.Insight("middle fact", "C"));
+        await api.Client.Insights.IngestAsync(
+            [CompoundingClient.InsightRequest("new fact", "A"), CompoundingClient.InsightRequest("old fact", "B"), CompoundingClient.InsightRequest("middle fact", "C")]);
         await using (var connection = new NpgsqlConnection(app.ConnectionString))
         {
             await connection.ExecuteAsync("update nexus.insights set created_at = now() - interval '3 days' where workspace_id = @W and content = 'old fact'", new { W = api.Workspace });
             await connection.ExecuteAsync("update nexus.insights set created_at = now() - interval '90 minutes' where workspace_id = @W and content = 'middle fact'", new { W = api.Workspace });
         }
-        static List<string?> Contents(Response r) => r.Json.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("content").GetString()).ToList();
+        async Task<List<string>> Contents(InsightQuery query) => (await api.Client.Insights.ListAsync(query)).Data.Select(i => i.Content).ToList();
 
-        Contents(await api.GetAsync("/v1/insights")).ShouldBe(["new fact", "middle fact", "old fact"]);
-        Contents(await api.GetAsync("/v1/insights?last=30m")).ShouldBe(["new fact"]);
-        Contents(await api.GetAsync("/v1/insights?last=2h")).ShouldBe(["new fact", "middle fact"]);
-        Contents(await api.GetAsync("/v1/insights?last=1d")).ShouldBe(["new fact", "middle fact"]);
-        var to = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-ddTHH:mm:ssZ");
-        Contents(await api.GetAsync($"/v1/insights?to={to}")).ShouldBe(["old fact"]);
-        var page = await api.GetAsync("/v1/insights?limit=2");
-        Contents(page).ShouldBe(["new fact", "middle fact"]);
-        Contents(await api.GetAsync($"/v1/insights?limit=2&cursor={page.Json.GetProperty("next_cursor").GetString()}")).ShouldBe(["old fact"]);
+        (await Contents(new InsightQuery())).ShouldBe(["new fact", "middle fact", "old fact"]);
+        (await Contents(new InsightQuery { Last = TimeSpan.FromMinutes(30) })).ShouldBe(["new fact"]);
+        (await Contents(new InsightQuery { Last = TimeSpan.FromHours(2) })).ShouldBe(["new fact", "middle fact"]);
+        (await Contents(new InsightQuery { Last = TimeSpan.FromDays(1) })).ShouldBe(["new fact", "middle fact"]);
+        (await Contents(new InsightQuery { To = DateTimeOffset.UtcNow.AddDays(-1) })).ShouldBe(["old fact"]);
+        var page = await api.Client.Insights.ListAsync(new InsightQuery { Limit = 2 });
+        page.Data.Select(i => i.Content).ShouldBe(["new fact", "middle fact"]);
+        (await Contents(new InsightQuery { Limit = 2, Cursor = page.NextCursor })).ShouldBe(["old fact"]);
+        // The query strings the client cannot build (or builds only valid) are sent raw.
         foreach (var bad in new[] { "last=5y", "last=abc", "last=0m", "last=400d", "from=yesterday", "limit=0", "limit=1001", "cursor=zzz", "last=1d&from=2026-01-01" })
         {
             (await api.GetAsync($"/v1/insights?{bad}")).ShouldBeProblem((HttpStatusCode)422, "VALIDATION_FAILED");

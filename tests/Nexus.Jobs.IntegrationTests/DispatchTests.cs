@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Nexus.Jobs.Client;
 
 namespace Nexus.Jobs.IntegrationTests;
 
@@ -142,7 +142,7 @@ public sealed class DispatchTests
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
         var api = await app.ClientAsync();
         // Prior for pricing_recalculate: the middle of the seed's 10-60 s, 35 s.
-        var before = (await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"))).Json.GetProperty("data");
+        var before = await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest("ok"));
         Seconds(before).ShouldBe(35, tolerance: 35 * 0.02 + 1); // only itself queued, and nobody ahead
 
         // Ten observed 5-second runs pull the estimate towards 5 s: (3*35 + 10*5) / 13 = 11.9 s.
@@ -155,7 +155,7 @@ public sealed class DispatchTests
                 """, new { W = api.Workspace });
             for (var i = 0; i < 9; i++)
             {
-                await api.DispatchAsync(ApiClient.Pricing($"ok-{i}"));
+                await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest($"ok-{i}"));
             }
             await Dapper.SqlMapper.ExecuteAsync(connection, """
                 update nexus.ai_jobs set outcome = 'completed', started_at = now() - interval '5 seconds', completed_at = now()
@@ -164,10 +164,9 @@ public sealed class DispatchTests
         }
         // Observed durations are cached for DispatchEstimates.DurationsFor; the test does not wait that long.
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Nexus.Jobs.Platform.DispatchEstimates>(app.Services).Clear();
-        var after = (await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"))).Json.GetProperty("data");
+        var after = await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest("ok"));
         Seconds(after).ShouldBe((3 * 35 + 10 * 5) / 13.0, tolerance: 1);
 
-        static double Seconds(JsonElement d) =>
-            (d.GetProperty("estimated_completion_at").GetDateTime() - d.GetProperty("created_at").GetDateTime()).TotalSeconds;
+        static double Seconds(AcceptedJob job) => (job.EstimatedCompletionAt - job.CreatedAt).TotalSeconds;
     }
 }

@@ -1,4 +1,5 @@
 using Dapper;
+using Nexus.Jobs.Client;
 using Npgsql;
 
 namespace Nexus.Jobs.IntegrationTests;
@@ -19,16 +20,16 @@ public sealed class StatusAndListTests
     public async Task Failed_ReportsErrorWithRetryCount_OnlyAfterAllRetries()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var id = await api.DispatchAsync(ApiClient.Pricing("fail-1"));
+        var id = (await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest("fail-1"))).Id;
 
-        var job = await api.ShouldReachStatus(id, "failed");
+        var job = await api.Client.AiJobs.WaitForCompletionAsync(id, ApiClient.Patience);
 
-        var error = job.GetProperty("error");
-        error.GetProperty("code").GetString().ShouldBe("TEST_FAILURE");
-        error.GetProperty("message").GetString()!.ShouldContain("attempt 3");
-        error.GetProperty("retry_count").GetInt32().ShouldBe(2); // test hosts allow 2 retries
-        job.GetProperty("retry_count").GetInt32().ShouldBe(2);
-        job.TryGetProperty("result", out _).ShouldBeFalse();
+        job.Status.ShouldBe(JobStatus.Failed);
+        job.Error!.Code.ShouldBe("TEST_FAILURE");
+        job.Error.Message.ShouldContain("attempt 3");
+        job.Error.RetryCount.ShouldBe(2); // test hosts allow 2 retries
+        job.RetryCount.ShouldBe(2);
+        job.Result.ShouldBeNull();
         ScriptedHandler.Started.Count(s => s.JobId == id).ShouldBe(3);
     }
 
@@ -36,12 +37,13 @@ public sealed class StatusAndListTests
     public async Task Retried_JobIsQueuedWhileItWaitsForItsRetry_AndThenCompletes()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var id = await api.DispatchAsync(ApiClient.Pricing("flaky-1"));
+        var id = (await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest("flaky-1"))).Id;
 
-        var job = await api.ShouldReachStatus(id, "completed");
+        var job = await api.Client.AiJobs.WaitForCompletionAsync(id, ApiClient.Patience);
 
-        job.GetProperty("retry_count").GetInt32().ShouldBe(1);
-        job.GetProperty("result").GetProperty("attempt").GetInt32().ShouldBe(2);
+        job.Status.ShouldBe(JobStatus.Completed);
+        job.RetryCount.ShouldBe(1);
+        job.Result!.Value.GetProperty("attempt").GetInt32().ShouldBe(2);
     }
 
     [Fact]
@@ -49,8 +51,9 @@ public sealed class StatusAndListTests
     {
         var app = await NexusApp.SharedAsync();
         var api = await app.ClientAsync();
-        var id = await api.DispatchAsync(ApiClient.Pricing("ok-expire"));
-        var completed = await api.ShouldReachStatus(id, "completed");
+        var id = (await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest("ok-expire"))).Id;
+        var completed = await api.Client.AiJobs.WaitForCompletionAsync(id, ApiClient.Patience);
+        completed.Status.ShouldBe(JobStatus.Completed);
 
         // What Hangfire's expiration manager does a day later.
         await using (var connection = new NpgsqlConnection(app.ConnectionString))
@@ -60,10 +63,11 @@ public sealed class StatusAndListTests
             deleted.ShouldBe(1);
         }
 
-        var after = await api.JobAsync(id);
-        after.GetProperty("status").GetString().ShouldBe("completed");
-        after.GetProperty("result").GetRawText().ShouldBe(completed.GetProperty("result").GetRawText());
-        after.GetProperty("started_at").GetDateTime().ShouldBe(completed.GetProperty("started_at").GetDateTime());
+        var after = await api.Client.AiJobs.GetAsync(id);
+        after.Status.ShouldBe(JobStatus.Completed);
+        after.Result!.Value.GetRawText().ShouldBe(completed.Result!.Value.GetRawText());
+        after.StartedAt.ShouldBe(completed.StartedAt);
+        after.CompletedAt.ShouldBe(completed.CompletedAt);
     }
 
     [Fact]
@@ -71,39 +75,37 @@ public sealed class StatusAndListTests
     {
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
         var api = await app.ClientAsync();
+        var jobs = api.Client.AiJobs;
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add(await api.DispatchAsync(ApiClient.Pricing($"ok-{i}")));
+            ids.Add((await jobs.DispatchAsync(ApiClient.PricingRequest($"ok-{i}"))).Id);
         }
-        var review = await api.DispatchAsync("""{"type":"review_sentiment","params":{}}""");
-        (await api.DeleteAsync($"/api/ai-jobs/{ids[0]}")).Status.ShouldBe(HttpStatusCode.NoContent);
+        var review = (await jobs.DispatchAsync(new DispatchJobRequest(JobTypes.ReviewSentiment, new System.Text.Json.Nodes.JsonObject()))).Id;
+        await jobs.CancelAsync(ids[0]);
+        static IEnumerable<string> Ids(JobPage page) => page.Data.Select(j => j.Id);
 
-        var all = await api.GetAsync("/api/ai-jobs");
-        all.Json.GetProperty("data").EnumerateArray().Select(j => j.GetProperty("id").GetString())
-            .ShouldBe([review, ids[4], ids[3], ids[2], ids[1], ids[0]]);
-        all.Json.GetProperty("next_cursor").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        var all = await jobs.ListAsync();
+        Ids(all).ShouldBe([review, ids[4], ids[3], ids[2], ids[1], ids[0]]);
+        all.NextCursor.ShouldBeNull();
 
-        var pricing = await api.GetAsync("/api/ai-jobs?type=pricing_recalculate&status=queued&limit=2");
-        pricing.Json.GetProperty("data").EnumerateArray().Select(j => j.GetProperty("id").GetString()).ShouldBe([ids[4], ids[3]]);
-        var cursor = pricing.Json.GetProperty("next_cursor").GetString();
-        var page2 = await api.GetAsync($"/api/ai-jobs?type=pricing_recalculate&status=queued&limit=2&cursor={cursor}");
-        page2.Json.GetProperty("data").EnumerateArray().Select(j => j.GetProperty("id").GetString()).ShouldBe([ids[2], ids[1]]);
-        page2.Json.GetProperty("next_cursor").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        var queuedPricing = new JobListQuery { Type = JobTypes.PricingRecalculate, Status = JobStatus.Queued, Limit = 2 };
+        var pricing = await jobs.ListAsync(queuedPricing);
+        Ids(pricing).ShouldBe([ids[4], ids[3]]);
+        var page2 = await jobs.ListAsync(queuedPricing with { Cursor = pricing.NextCursor });
+        Ids(page2).ShouldBe([ids[2], ids[1]]);
+        page2.NextCursor.ShouldBeNull();
 
-        var cancelled = await api.GetAsync("/api/ai-jobs?status=cancelled");
-        cancelled.Json.GetProperty("data").EnumerateArray().Select(j => j.GetProperty("id").GetString()).ShouldBe([ids[0]]);
+        Ids(await jobs.ListAsync(new JobListQuery { Status = JobStatus.Cancelled })).ShouldBe([ids[0]]);
 
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
-        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd");
-        (await api.GetAsync($"/api/ai-jobs?start_date={today}&end_date={today}")).Json.GetProperty("data").GetArrayLength().ShouldBe(6);
-        (await api.GetAsync($"/api/ai-jobs?start_date={tomorrow}")).Json.GetProperty("data").GetArrayLength().ShouldBe(0);
-        var later = DateTime.UtcNow.AddMinutes(5).ToString("yyyy-MM-ddTHH:mm:ssZ");
-        (await api.GetAsync($"/api/ai-jobs?end_date={later}")).Json.GetProperty("data").GetArrayLength().ShouldBe(6);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        (await jobs.ListAsync(new JobListQuery { StartDate = today, EndDate = today })).Data.Count.ShouldBe(6);
+        (await jobs.ListAsync(new JobListQuery { StartDate = today.AddDays(1) })).Data.ShouldBeEmpty();
+        (await jobs.ListAsync(new JobListQuery { EndDate = DateTimeOffset.UtcNow.AddMinutes(5) })).Data.Count.ShouldBe(6);
 
         // Another workspace sees none of them.
         var other = await app.ClientAsync();
-        (await other.GetAsync("/api/ai-jobs")).Json.GetProperty("data").GetArrayLength().ShouldBe(0);
+        (await other.Client.AiJobs.ListAsync()).Data.ShouldBeEmpty();
     }
 
     [Theory]

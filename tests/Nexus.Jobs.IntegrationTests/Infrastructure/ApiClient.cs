@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Nexus.Jobs.Client;
 
 namespace Nexus.Jobs.IntegrationTests.Infrastructure;
 
@@ -10,6 +12,16 @@ public sealed class ApiClient(HttpClient http, long workspace, string keyId, str
 {
     public HttpClient Http { get; } = http;
 
+    /// <summary>The typed client library over the same HttpClient (its key and the test server), polling faster than
+    /// its defaults while waiting so that tests do not sit out a 2 s pause after a job ends.</summary>
+    public NexusJobsClient Client { get; } = new(http, TestClientOptions());
+
+    /// <summary>Options for a client on the test server: its base address comes from the HttpClient.</summary>
+    public static NexusJobsClientOptions TestClientOptions(string? apiKey = null, long? tenantId = null) => new()
+    {
+        ApiKey = apiKey, TenantId = tenantId, PollInitialDelay = TimeSpan.FromMilliseconds(25), PollMaxDelay = TimeSpan.FromMilliseconds(250),
+    };
+
     public long Workspace { get; } = workspace;
 
     public string KeyId { get; } = keyId;
@@ -17,6 +29,13 @@ public sealed class ApiClient(HttpClient http, long workspace, string keyId, str
     public string Key { get; } = key;
 
     public NexusApp App { get; } = app;
+
+    /// <summary>How long tests wait for a job, batch or run to end.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>The typed form of <see cref="Pricing"/> for the client library (priority omitted: the server's default).</summary>
+    public static DispatchJobRequest PricingRequest(string sku, JobPriority? priority = null) =>
+        new(JobTypes.PricingRecalculate, new JsonObject { ["skus"] = new JsonArray(sku), ["marketplace"] = "amazon_us", ["apply"] = false }, priority);
 
     public static string Pricing(string sku, string priority = "normal") =>
         $$"""{"type":"pricing_recalculate","params":{"skus":["{{sku}}"],"marketplace":"amazon_us","apply":false},"priority":"{{priority}}"}""";

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Nexus.Jobs.Client;
 using Nexus.Jobs.Compounding;
+using NewInsight = Nexus.Jobs.Client.NewInsight;
 
 namespace Nexus.Jobs.IntegrationTests.Infrastructure;
 
@@ -15,6 +17,10 @@ public static class CompoundingClient
             confidence = 0.5,
         });
 
+    /// <summary>The typed form of <see cref="Insight"/> for the client library.</summary>
+    public static NewInsight InsightRequest(string content, params string[] entityIds) =>
+        new(content, "feedback", entityIds.Select(id => new Nexus.Jobs.Client.InsightEntity(id, $"Product {id}", "product")).ToList(), 0.5);
+
     public static async Task<JsonElement> IngestAsync(this ApiClient api, params string[] insights)
     {
         var response = await api.PostAsync("/v1/insights", $$"""{"insights":[{{string.Join(",", insights)}}]}""");
@@ -28,12 +34,21 @@ public static class CompoundingClient
         await store.IngestAsync(api.Workspace, DemoInsights.Generate(count, seed: seed), CancellationToken.None);
     }
 
-    public static async Task<string> TriggerAsync(this ApiClient api, string jobType, bool dryRun = false)
+    /// <summary>Triggers a pipeline with the client library; the run's id.</summary>
+    public static async Task<string> TriggerAsync(this ApiClient api, string jobType, bool dryRun = false) =>
+        (await api.Client.Compounding.TriggerAsync(new TriggerRequest(jobType, dryRun))).JobRunId.ToString("D");
+
+    /// <summary>Triggers a pipeline and waits for the run to end, asserting that it completed.</summary>
+    public static async Task<CompoundingRun> RunToCompletionAsync(this ApiClient api, string jobType, bool dryRun = false)
     {
-        var response = await api.PostAsync("/v1/compounding/trigger", $$"""{"job_type":"{{jobType}}","dry_run":{{(dryRun ? "true" : "false")}}}""");
-        response.Status.ShouldBe(HttpStatusCode.Accepted, response.Body);
-        return response.Json.GetProperty("job_run_id").GetString()!;
+        var accepted = await api.Client.Compounding.TriggerAsync(new TriggerRequest(jobType, dryRun));
+        var run = await api.Client.Compounding.WaitForCompletionAsync(accepted.JobRunId, RunPatience);
+        run.Status.ShouldBe(RunStatus.Completed, $"{jobType} run {run.JobRunId}: {run.ErrorDetails}");
+        return run;
     }
+
+    /// <summary>How long tests wait for a compounding run (pipelines over demo data take longer than test jobs).</summary>
+    public static readonly TimeSpan RunPatience = TimeSpan.FromSeconds(60);
 
     public static async Task<JsonElement> RunShouldReach(this ApiClient api, string runId, string status, TimeSpan? within = null)
     {

@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+
+namespace Nexus.Jobs.Client;
+
+/// <summary>The AI Jobs API: dispatch, status, list, cancel, batches, and waiting for an outcome.</summary>
+public sealed class AiJobsApi
+{
+    private readonly NexusHttp _http;
+
+    internal AiJobsApi(NexusHttp http) => _http = http;
+
+    /// <summary><c>POST /api/ai-jobs</c>: queue one job (scope <c>ai-jobs:write</c>).</summary>
+    /// <param name="idempotencyKey">Sent as <c>Idempotency-Key</c>: the same key and body within 24 h returns the first answer.</param>
+    /// <exception cref="NexusApiException">422 <c>INVALID_JOB_TYPE</c> / <c>VALIDATION_FAILED</c> (see <see cref="NexusApiException.Errors"/>),
+    /// 429 <c>QUEUE_FULL</c> (see <see cref="NexusApiException.RetryAfter"/>), and the other contract errors.</exception>
+    public async Task<AcceptedJob> DispatchAsync(DispatchJobRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var accepted = await _http.PostAsync("api/ai-jobs", request, NexusJson.Default.DispatchJobRequest, NexusJson.Default.DataOfAcceptedJob,
+            idempotencyKey, cancellationToken).ConfigureAwait(false);
+        return accepted.Data;
+    }
+
+    /// <summary><c>GET /api/ai-jobs/{id}</c>: a job's status, timestamps, and its result or error.</summary>
+    /// <exception cref="NexusApiException">404 <c>JOB_NOT_FOUND</c> for unknown ids and other workspaces' jobs.</exception>
+    public async Task<Job> GetAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await _http.GetAsync($"api/ai-jobs/{NexusHttp.Segment(jobId)}", NexusJson.Default.DataOfJob, cancellationToken).ConfigureAwait(false);
+        return job.Data;
+    }
+
+    /// <summary><c>GET /api/ai-jobs</c>: one page of the workspace's jobs, newest first.</summary>
+    public Task<JobPage> ListAsync(JobListQuery? query = null, CancellationToken cancellationToken = default) =>
+        _http.GetAsync(ListPath(query ?? new JobListQuery()), NexusJson.Default.JobPage, cancellationToken);
+
+    /// <summary>Every job matching <paramref name="query"/>, newest first, reading page after page as the caller goes.</summary>
+    public async IAsyncEnumerable<Job> EnumerateAsync(JobListQuery? query = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var next = query ?? new JobListQuery();
+        while (true)
+        {
+            var page = await ListAsync(next, cancellationToken).ConfigureAwait(false);
+            foreach (var job in page.Data)
+            {
+                yield return job;
+            }
+            if (page.NextCursor is null)
+            {
+                yield break;
+            }
+            next = next with { Cursor = page.NextCursor };
+        }
+    }
+
+    /// <summary><c>DELETE /api/ai-jobs/{id}</c>: cancel a queued job (again for a cancelled one is fine).</summary>
+    /// <exception cref="NexusApiException">409 <c>JOB_NOT_CANCELLABLE</c> once it is running, completed or failed; 404 <c>JOB_NOT_FOUND</c>.</exception>
+    public Task CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _http.DeleteAsync($"api/ai-jobs/{NexusHttp.Segment(jobId)}", cancellationToken);
+
+    /// <summary><c>POST /api/ai-jobs/batch</c>: queue 1 to 20 jobs, all validated before any is queued.</summary>
+    /// <exception cref="NexusApiException">422 <c>BATCH_TOO_LARGE</c>, <c>VALIDATION_FAILED</c> (fields such as <c>jobs[1].params.skus</c>), 429 <c>QUEUE_FULL</c>.</exception>
+    public async Task<AcceptedBatch> DispatchBatchAsync(DispatchBatchRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var accepted = await _http.PostAsync("api/ai-jobs/batch", request, NexusJson.Default.DispatchBatchRequest, NexusJson.Default.DataOfAcceptedBatch,
+            idempotencyKey, cancellationToken).ConfigureAwait(false);
+        return accepted.Data;
+    }
+
+    /// <summary><c>GET /api/ai-jobs/batch/{batch_id}</c>: the batch's jobs in order, counts per status and an overall status.</summary>
+    /// <exception cref="NexusApiException">404 <c>JOB_NOT_FOUND</c>.</exception>
+    public async Task<Batch> GetBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var batch = await _http.GetAsync($"api/ai-jobs/batch/{NexusHttp.Segment(batchId)}", NexusJson.Default.DataOfBatch, cancellationToken).ConfigureAwait(false);
+        return batch.Data;
+    }
+
+    /// <summary>Waits until the job is completed, failed or cancelled, and returns it as <see cref="GetAsync"/> does then.</summary>
+    /// <param name="timeout">How long to wait in all; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <remarks>A failed or cancelled job is a result, not an exception: look at <see cref="Job.Status"/> and <see cref="Job.Error"/>.
+    /// Reads back off from <see cref="NexusJobsClientOptions.PollInitialDelay"/> to <see cref="NexusJobsClientOptions.PollMaxDelay"/>.</remarks>
+    /// <exception cref="NexusWaitTimeoutException">The timeout passed first (a <see cref="TimeoutException"/>); the job goes on.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
+    /// <exception cref="NexusApiException">A read failed (e.g. 404 for an unknown id); the client does not retry it.</exception>
+    public Task<Job> WaitForCompletionAsync(string jobId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        CompletionWaiter.WaitAsync(ct => GetAsync(jobId, ct), j => j.Status.IsTerminal, j => j.Status.Value, $"job {jobId}",
+            timeout, _http.Backoff, _http.Options.TimeProvider, cancellationToken);
+
+    /// <summary>Waits until every job of the batch has ended (overall status completed, failed or cancelled) and returns the batch.</summary>
+    /// <param name="timeout">How long to wait in all; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <exception cref="NexusWaitTimeoutException">The timeout passed first (a <see cref="TimeoutException"/>); the batch goes on.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
+    public Task<Batch> WaitForBatchCompletionAsync(string batchId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        CompletionWaiter.WaitAsync(ct => GetBatchAsync(batchId, ct), b => b.Status.IsTerminal, b => b.Status.Value, $"batch {batchId}",
+            timeout, _http.Backoff, _http.Options.TimeProvider, cancellationToken);
+
+    internal static string ListPath(JobListQuery query) => new QueryBuilder("api/ai-jobs")
+        .Add("type", query.Type)
+        .Add("status", query.Status?.Value)
+        .Add("start_date", query.StartDate)
+        .Add("end_date", query.EndDate)
+        .Add("limit", query.Limit)
+        .Add("cursor", query.Cursor)
+        .ToString();
+}

@@ -1,0 +1,23 @@
+namespace Nexus.Jobs.Client;
+
+/// <summary>Where the API is, who calls it, and how <c>WaitForCompletionAsync</c> paces its reads.</summary>
+public sealed class NexusJobsClientOptions
+{
+    /// <summary>The API's base address, e.g. <c>http://127.0.0.1:5080/</c>; when null, the <see cref="HttpClient"/>'s own.</summary>
+    public Uri? BaseAddress { get; set; }
+
+    /// <summary>The API key, sent as <c>Authorization: Bearer</c>; when null, whatever the <see cref="HttpClient"/> sends.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Sent as <c>X-Tenant-ID</c> when set; the API then refuses (403 <c>TENANT_MISMATCH</c>) a key of another workspace.</summary>
+    public long? TenantId { get; set; }
+
+    /// <summary>First pause between status reads while waiting for completion (default 100 ms); it doubles up to <see cref="PollMaxDelay"/>.</summary>
+    public TimeSpan PollInitialDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest pause between status reads while waiting for completion (default 2 s).</summary>
+    public TimeSpan PollMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock for waits and timeouts (a fake one in tests).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

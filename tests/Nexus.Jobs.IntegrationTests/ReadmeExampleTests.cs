@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Nexus.Jobs.Client;
+using Nexus.Jobs.Example;
+
+namespace Nexus.Jobs.IntegrationTests;
+
+/// <summary>The README's C# is the example project's code, and that code works against the service.</summary>
+public sealed partial class ReadmeExampleTests
+{
+    private static readonly string Root = FindRoot();
+
+    [Fact]
+    public void EveryCSharpBlockInTheReadme_IsAFileOfTheExampleProject_Verbatim()
+    {
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md")).ReplaceLineEndings("\n");
+        var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
+        var folder = Path.Combine(Root, "examples", "Nexus.Jobs.Example");
+        var files = new[] { "Program.cs", "Registration.cs" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)).ReplaceLineEndings("\n"));
+
+        blocks.Count.ShouldBe(files.Count, "one README block per example file");
+        foreach (var (name, content) in files)
+        {
+            blocks.ShouldContain(content, $"README.md shows {name} as it is (copy the file into the README's ```csharp block)");
+        }
+    }
+
+    [Fact]
+    public async Task TheExample_DispatchesWaitsAndPrintsTheResult()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        var output = new StringWriter();
+
+        var exit = await ReadmeExample.RunAsync(api.Client, output);
+
+        exit.ShouldBe(0, output.ToString());
+        var lines = output.ToString().ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        lines[0].ShouldMatch(@"^Dispatched job_[0-9A-HJKMNP-TV-Z]{26} \(queued\), expected by \d{4}-\d{2}-\d{2} ");
+        lines[1].ShouldStartWith("Completed in ");
+        lines[1].ShouldContain("\"sku\":\"SKU-001\"");
+        var job = (await api.Client.AiJobs.ListAsync()).Data.Single();
+        job.Priority.ShouldBe(JobPriority.High);
+        job.Status.ShouldBe(JobStatus.Completed);
+    }
+
+    [Fact]
+    public async Task TheExample_PrintsTheProblem_WhenTheApiRefuses()
+    {
+        var app = await NexusApp.SharedAsync();
+        var reader = await app.ClientAsync("ai-jobs:read");
+        var output = new StringWriter();
+
+        var exit = await ReadmeExample.RunAsync(reader.Client, output);
+
+        exit.ShouldBe(2);
+        output.ToString().ShouldStartWith("403 INSUFFICIENT_SCOPE: ");
+    }
+
+    [Fact]
+    public async Task TheExample_WithoutArguments_PrintsItsUsage()
+    {
+        (await ReadmeExample.Main([])).ShouldBe(64);
+    }
+
+    [Fact]
+    public async Task TheRegistrationExample_GivesAClientThatReachesTheService()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var services = new ServiceCollection();
+        services.AddNexusJobs(new Uri("http://localhost/"), api.Key).ConfigurePrimaryHttpMessageHandler(() => app.Server.CreateHandler());
+        await using var provider = services.BuildServiceProvider();
+
+        var client = provider.GetRequiredService<NexusJobsClient>();
+        var accepted = await client.AiJobs.DispatchAsync(new DispatchJobRequest(JobTypes.ReviewSentiment));
+
+        (await api.Client.AiJobs.GetAsync(accepted.Id)).Type.ShouldBe(JobTypes.ReviewSentiment);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Nexus.Jobs.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No Nexus.Jobs.sln above {AppContext.BaseDirectory}");
+    }
+
+    [GeneratedRegex("```csharp\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CSharpBlock();
+}
