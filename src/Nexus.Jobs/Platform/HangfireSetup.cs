@@ -37,7 +37,7 @@ public static class HangfireSetup
                 UseSlidingInvisibilityTimeout = true,
                 DistributedLockTimeout = workers.DistributedLockTimeout,
                 // Hangfire.PostgreSql's long polling opens a listening connection per dequeue and wakes every worker per
-                // job; QueueWakeUp does the same job with one listener per process (ADR 0007).
+                // job; QueueWakeUp does the same job with one listener per process (ADR 0008).
                 EnableLongPolling = false,
                 // Lets Hangfire's job creation join the dispatcher's TransactionScope (one record, one job, one commit).
                 EnableTransactionScopeEnlistment = true,
