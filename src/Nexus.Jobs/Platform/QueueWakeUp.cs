@@ -54,7 +54,7 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
 
     public IPersistentJobQueue GetJobQueue() => new Queue(this, new PostgreSqlJobQueue(_storage));
 
-    public IPersistentJobQueueMonitoringApi GetJobQueueMonitoringApi() => _inner.GetJobQueueMonitoringApi();
+    public IPersistentJobQueueMonitoringApi GetJobQueueMonitoringApi() => new Monitoring(_inner.GetJobQueueMonitoringApi());
 
     /// <summary>Wakes one worker waiting on <paramref name="queue"/> (a different one each time).</summary>
     public void WakeOne(string queue)
@@ -73,6 +73,22 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
         {
             queue.FetchNextJob();
         }
+    }
+
+    /// <summary>
+    /// The dashboard lists queues by asking every provider for its queues; Hangfire.PostgreSql's default provider
+    /// already names every queue in the table, so this one names none (else each queue would be listed twice) and
+    /// answers the per-queue questions as the default does.
+    /// </summary>
+    private sealed class Monitoring(IPersistentJobQueueMonitoringApi inner) : IPersistentJobQueueMonitoringApi
+    {
+        public IEnumerable<string> GetQueues() => [];
+
+        public IEnumerable<long> GetEnqueuedJobIds(string queue, int from, int perPage) => inner.GetEnqueuedJobIds(queue, from, perPage);
+
+        public IEnumerable<long> GetFetchedJobIds(string queue, int from, int perPage) => inner.GetFetchedJobIds(queue, from, perPage);
+
+        public EnqueuedAndFetchedCountDto GetEnqueuedAndFetchedCount(string queue) => inner.GetEnqueuedAndFetchedCount(queue);
     }
 
     private sealed class Queue(QueueWakeUp owner, PostgreSqlJobQueue inner) : IPersistentJobQueue
