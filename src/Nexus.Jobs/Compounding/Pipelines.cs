@@ -50,35 +50,58 @@ public sealed class ConsolidationPipeline(IOptionsMonitor<CompoundingOptions> op
 {
     public string JobType => CompoundingJobTypes.Consolidation;
 
+    // Set-based: one statement per kind of change whatever the number of groups (a statement per group scanned the
+    // workspace's insights once per group: quadratic, 7.5 s for 20,000 insights in the benchmarks).
     private const string CanonicalSql = """
-        update nexus.insights
-        set reinforcement_count = @ReinforcementCount, confidence = @Confidence, base_confidence = @Confidence,
-            last_reinforced_at = @LastReinforcedAt, entities = @Entities::jsonb
-        where id = @Id
+        update nexus.insights i
+        set reinforcement_count = c.reinforcement_count, confidence = c.confidence, base_confidence = c.confidence,
+            last_reinforced_at = c.last_reinforced_at, entities = c.entities::jsonb
+        from unnest(@Ids, @ReinforcementCounts, @Confidences, @LastReinforcedAts, @Entities)
+             as c(id, reinforcement_count, confidence, last_reinforced_at, entities)
+        where i.id = c.id
+        """;
+
+    private const string MergeSql = """
+        update nexus.insights i set status = 'merged', merged_into = m.canonical_id
+        from unnest(@Ids, @CanonicalIds) as m(id, canonical_id)
+        where i.id = m.id
         """;
 
     // Earlier merges into an absorbed insight follow it to the new canonical, so merged_into never chains.
-    private const string MergeSql = """
-        update nexus.insights set status = 'merged', merged_into = @CanonicalId
-        where id = any(@Ids) or merged_into = any(@Ids)
+    private const string FollowSql = """
+        update nexus.insights i set merged_into = m.canonical_id
+        from unnest(@Ids, @CanonicalIds) as m(id, canonical_id)
+        where i.workspace_id = @WorkspaceId and i.status = 'merged' and i.merged_into = m.id
         """;
 
     public async Task<PipelineCounts> RunAsync(PipelineContext context)
     {
         var insights = await InsightRows.ActiveAsync(context);
         var groups = Consolidation.Find(insights, new ConsolidationOptions(options.CurrentValue.SimilarityThreshold));
-        foreach (var group in groups)
+        if (groups.Count > 0)
         {
-            await context.Connection.ExecuteAsync(new CommandDefinition(CanonicalSql, new
+            await Execute(CanonicalSql, new
             {
-                Id = group.CanonicalId, group.ReinforcementCount, group.Confidence, group.LastReinforcedAt,
-                Entities = JsonSerializer.Serialize(group.Entities.Select(e => new { id = e.Id, name = e.Name, type = e.Type })),
-            }, context.Transaction, cancellationToken: context.CancellationToken));
-            await context.Connection.ExecuteAsync(new CommandDefinition(MergeSql,
-                new { group.CanonicalId, Ids = group.MergedIds.ToArray() }, context.Transaction, cancellationToken: context.CancellationToken));
+                Ids = groups.Select(g => g.CanonicalId).ToArray(),
+                ReinforcementCounts = groups.Select(g => g.ReinforcementCount).ToArray(),
+                Confidences = groups.Select(g => g.Confidence).ToArray(),
+                LastReinforcedAts = groups.Select(g => g.LastReinforcedAt).ToArray(),
+                Entities = groups.Select(g => JsonSerializer.Serialize(g.Entities.Select(e => new { id = e.Id, name = e.Name, type = e.Type }))).ToArray(),
+            });
+            var merges = new
+            {
+                context.WorkspaceId,
+                Ids = groups.SelectMany(g => g.MergedIds).ToArray(),
+                CanonicalIds = groups.SelectMany(g => g.MergedIds.Select(_ => g.CanonicalId)).ToArray(),
+            };
+            await Execute(FollowSql, merges);
+            await Execute(MergeSql, merges);
         }
         var affected = groups.Sum(g => g.MergedIds.Count + 1);
         return new PipelineCounts(insights.Count, affected, groups.Count);
+
+        Task Execute(string sql, object parameters) =>
+            context.Connection.ExecuteAsync(new CommandDefinition(sql, parameters, context.Transaction, cancellationToken: context.CancellationToken));
     }
 }
 
