@@ -14,9 +14,11 @@ public sealed class RolesTests
         var id = await client.DispatchAsync(ApiClient.Pricing("ok-roles"));
         var job = await client.ShouldReachStatus(id, "completed");
 
-        // Only the worker-role process runs a Hangfire server, and it did the work with its own handlers.
+        // Only the worker-role process runs Hangfire servers (the AI-job server and the callback server), and it did the
+        // work with its own handlers.
         job.GetProperty("result").GetProperty("handled_by").GetString().ShouldBe("test");
-        (await api.QueryAsync<long>("select count(*) from hangfire.server")).ShouldBe(1);
+        (await api.QueryAsync<long>("select count(*) from hangfire.server")).ShouldBe(2);
+        (await api.QueryAsync<long>("select count(distinct split_part(id, ':', 2)) from hangfire.server")).ShouldBe(1, "one process");
         using var http = worker.CreateClient();
         (await http.GetAsync("/api/ai-jobs")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }

@@ -5,6 +5,7 @@ using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
 using Nexus.Jobs.Storage;
 using Npgsql;
@@ -63,11 +64,12 @@ public static class HangfireSetup
         services.AddSingleton<JobCanceller>();
         services.AddSingleton<Auth.ApiKeys>();
         services.AddSingleton<Catalog.CatalogStore>();
+        services.AddNexusCallbacks();
         AiJobs.Handlers.HandlerSetup.AddBuiltInHandlers(services);
         return services;
     }
 
-    /// <summary>Adds the Hangfire server that runs jobs from the three priority queues.</summary>
+    /// <summary>Adds the Hangfire server that runs jobs from the three priority queues (and the callback server beside it).</summary>
     public static IServiceCollection AddNexusWorkers(this IServiceCollection services)
     {
         services.AddHangfireServer((sp, server) =>
@@ -86,6 +88,7 @@ public static class HangfireSetup
         services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>().Configure<IOptions<WorkerOptions>>((host, workers) =>
             host.ShutdownTimeout = workers.Value.ShutdownTimeout + TimeSpan.FromSeconds(10));
         services.AddHostedService<StuckFetchReaper>();
+        services.AddNexusCallbackServer();
         return services;
     }
 
