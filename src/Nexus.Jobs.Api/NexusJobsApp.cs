@@ -56,6 +56,9 @@ public static class NexusJobsApp
         // Hangfire's dashboard checks a CSRF token on every command only when IAntiforgery is registered; without it,
         // another site could make an operator's browser (with its saved Basic credentials) delete or requeue jobs.
         services.AddAntiforgery();
+        // The representations callbacks carry are the API's; every role renders them (deliveries run in worker processes).
+        services.AddSingleton<Callbacks.Representations>();
+        services.AddSingleton<Nexus.Jobs.Callbacks.ICallbackPayloads>(sp => sp.GetRequiredService<Callbacks.Representations>());
         services.AddNexusOpenApi();
         return database;
     }
