@@ -14,12 +14,12 @@ namespace Nexus.Jobs.Platform;
 public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors executors, CallbackOutbox outbox, ILogger<AiJobRunner> logger)
 {
     private const string LoadSql = """
-        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome
+        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome, callback_url as CallbackUrl
         from nexus.ai_jobs where id = @Id
         """;
 
     // 'failed' may be overwritten: an operator can requeue a failed job from the dashboard.
-    private static readonly string CompleteSql = CallbackOutbox.JobOutcomeSql("""
+    private static readonly JobOutcomeStatement CompleteSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'completed', result = @Result::json, error = null,
             started_at = @StartedAt, completed_at = @CompletedAt, retry_count = @RetryCount
@@ -59,7 +59,7 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
         await using (var connection = await dataSource.OpenConnectionAsync(CancellationToken.None))
         {
             // Not cancellable: the work is done, and losing its result to a shutdown would mean doing it again.
-            ended = (await connection.QueryAsync<JobOutcomeRow>(CompleteSql, new
+            ended = (await connection.QueryAsync<JobOutcomeRow>(CompleteSql.For(row.CallbackUrl), new
             {
                 Id = jobId,
                 Result = result.ToJsonString(),
@@ -71,7 +71,7 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
         outbox.AfterJobOutcomes(ended);
     }
 
-    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome);
+    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome, string? CallbackUrl);
 }
 
 /// <summary>UTC now, truncated to PostgreSQL's microsecond precision so values round-trip exactly.</summary>

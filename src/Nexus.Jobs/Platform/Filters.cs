@@ -76,12 +76,13 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     public const string CascadePrefix = "nexus-cascade: ";
 
     private const string JobSql = """
-        select j.id as Id, j.batch_id as BatchId, j.batch_position as Position, coalesce(b.sequential, false) as Sequential
+        select j.id as Id, j.batch_id as BatchId, j.batch_position as Position, coalesce(b.sequential, false) as Sequential,
+               j.callback_url as CallbackUrl
         from nexus.ai_jobs j left join nexus.ai_batches b on b.id = j.batch_id
         where j.id = @Id
         """;
 
-    private static readonly string FailSql = CallbackOutbox.JobOutcomeSql("""
+    private static readonly JobOutcomeStatement FailSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'failed', error = @Error::jsonb, retry_count = @RetryCount, completed_at = @Now,
             started_at = coalesce(started_at,
@@ -89,7 +90,7 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         where id = @Id and outcome is null
         """, CallbackEvents.JobFailed);
 
-    private static readonly string CancelSql = CallbackOutbox.JobOutcomeSql("""
+    private static readonly JobOutcomeStatement CancelSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'cancelled', error = @Error::jsonb, completed_at = @Now
         where id = @Id and (outcome is null or outcome = 'failed')
@@ -97,7 +98,8 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
 
     // In a sequential batch nothing after a failed or cancelled job can ever start (each waits for its predecessor
     // to succeed), so their outcomes are final and written here, whoever deletes their Hangfire jobs.
-    private static readonly string CancelLaterSql = CallbackOutbox.JobOutcomeSql("""
+    // The jobs of a batch share the batch's callback URL.
+    private static readonly JobOutcomeStatement CancelLaterSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'cancelled', error = @Error::jsonb, completed_at = @Now
         where batch_id = @BatchId and batch_position > @Position and outcome is null
@@ -183,12 +185,12 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         (List<long> Later, string Reason)? cascade = null;
         using (var connection = dataSource.OpenConnection())
         {
-            ended = connection.Query<JobOutcomeRow>(FailSql, new
+            var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
+            ended = connection.Query<JobOutcomeRow>(FailSql.For(record?.CallbackUrl), new
             {
                 Id = jobId, Error = error, RetryCount = retryCount, Now = Clock.UtcNowMicros(),
                 HangfireId = long.Parse(context.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture),
             }).AsList();
-            var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
             if (record is { Sequential: true, BatchId: not null })
             {
                 cascade = CancelLaterJobs(connection, record, $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) failed", ended);
@@ -232,7 +234,7 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
             {
                 return;
             }
-            ended = connection.Query<JobOutcomeRow>(CancelSql, new { Id = jobId, Error = error, Now = Clock.UtcNowMicros() }).AsList();
+            ended = connection.Query<JobOutcomeRow>(CancelSql.For(record.CallbackUrl), new { Id = jobId, Error = error, Now = Clock.UtcNowMicros() }).AsList();
             if (record is { Sequential: true, BatchId: not null })
             {
                 cascade = CancelLaterJobs(connection, record, cascaded
@@ -248,7 +250,7 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     private static (List<long> Later, string Reason) CancelLaterJobs(NpgsqlConnection connection, JobRow record, string reason, List<JobOutcomeRow> ended)
     {
         var error = JsonSerializer.Serialize(new { code = JobErrorCodes.Cancelled, message = reason });
-        var later = connection.Query<JobOutcomeRow>(CancelLaterSql, new { record.BatchId, record.Position, Error = error, Now = Clock.UtcNowMicros() }).AsList();
+        var later = connection.Query<JobOutcomeRow>(CancelLaterSql.For(record.CallbackUrl), new { record.BatchId, record.Position, Error = error, Now = Clock.UtcNowMicros() }).AsList();
         ended.AddRange(later);
         return (later.Select(r => r.HangfireJobId).ToList(), reason);
     }
@@ -273,6 +275,6 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         }
     }
 
-    private sealed record JobRow(string Id, string? BatchId, int? Position, bool Sequential);
+    private sealed record JobRow(string Id, string? BatchId, int? Position, bool Sequential, string? CallbackUrl);
 
 }
