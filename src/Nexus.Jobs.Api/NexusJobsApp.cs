@@ -59,6 +59,12 @@ public static class NexusJobsApp
         // The representations callbacks carry are the API's; every role renders them (deliveries run in worker processes).
         services.AddSingleton<Callbacks.Representations>();
         services.AddSingleton<Nexus.Jobs.Callbacks.ICallbackPayloads>(sp => sp.GetRequiredService<Callbacks.Representations>());
+        if (roles.HasFlag(Roles.Api))
+        {
+            services.AddOptions<Events.EventStreamOptions>().BindConfiguration(Events.EventStreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<Events.StatusWatcher>();
+            services.AddHostedService(sp => sp.GetRequiredService<Events.StatusWatcher>());
+        }
         services.AddNexusOpenApi();
         return database;
     }

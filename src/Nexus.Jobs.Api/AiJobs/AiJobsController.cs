@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Nexus.Jobs.Api.Callbacks;
 using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Api.Events;
 using Nexus.Jobs.Api.Http;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Platform;
@@ -19,7 +20,7 @@ namespace Nexus.Jobs.Api.AiJobs;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, Problems.ContentType)]
 public sealed class AiJobsController(
     JobDispatcher dispatcher, JobStatusReader reader, JobCanceller canceller, CallbackSecrets secrets, CallbackDeliveryReader deliveries,
-    IOptions<CallbackOptions> callbackOptions) : ControllerBase
+    Representations representations, IOptions<CallbackOptions> callbackOptions) : ControllerBase
 {
     /// <summary>Dispatch a job</summary>
     /// <remarks>
@@ -249,6 +250,41 @@ public sealed class AiJobsController(
             return BatchNotFound(batchId);
         }
         return Ok(await DeliveriesAsync(workspace, batchId));
+    }
+
+    /// <summary>Stream a job's status changes</summary>
+    /// <remarks>
+    /// Server-Sent Events (<c>text/event-stream</c>): first the job as its GET shows it, then one <c>event: status</c> per
+    /// change, each with an <c>id</c> and <c>data</c> = the GET's <c>data</c> on one line; a comment line (<c>: heartbeat</c>)
+    /// after 15 s without an event; once the job is completed, failed or cancelled, <c>event: end</c> (data
+    /// <c>{"status": ...}</c>) and the stream closes. Scope <c>ai-jobs:read</c> or any read scope. Another workspace's id
+    /// answers 404 JOB_NOT_FOUND. Try <c>curl -N</c>.
+    /// </remarks>
+    [HttpGet("{id}/events")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> JobEvents(string id)
+    {
+        var job = PublicIds.IsJobId(id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
+        return job is null ? JobNotFound(id) : new EventStreamResult(WatchKind.Job, id, representations.Job(job));
+    }
+
+    /// <summary>Stream a batch's status changes</summary>
+    /// <remarks>
+    /// Server-Sent Events as for a job: the batch as its GET shows it (its jobs, counts and overall status), then one
+    /// <c>event: status</c> per change of any of that, a heartbeat comment after 15 s of silence, and <c>event: end</c>
+    /// once the overall status is completed, failed or cancelled. Scope <c>ai-jobs:read</c>. Another workspace's batch
+    /// answers 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("batch/{batchId}/events")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> BatchEvents(string batchId)
+    {
+        var batch = PublicIds.IsBatchId(batchId) ? await reader.GetBatchAsync(User.WorkspaceId(), batchId, HttpContext.RequestAborted) : null;
+        return batch is null ? BatchNotFound(batchId) : new EventStreamResult(WatchKind.Batch, batchId, representations.Batch(batch));
     }
 
     private async Task<Envelope<IReadOnlyList<CallbackDeliveryDto>>> DeliveriesAsync(long workspace, string subjectId) =>

@@ -7,6 +7,7 @@ using Nexus.Jobs.Api.Callbacks;
 using Nexus.Jobs.Api.AiJobs;
 using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Api.Events;
 using Nexus.Jobs.Api.Http;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Compounding;
@@ -21,7 +22,7 @@ namespace Nexus.Jobs.Api.Compounding;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, Problems.ContentType)]
 public sealed class CompoundingController(
     CompoundingDispatcher dispatcher, CompoundingReader reader, CompoundingOutputs outputs, CallbackSecrets secrets,
-    CallbackDeliveryReader deliveries, IOptions<CallbackOptions> callbackOptions) : ControllerBase
+    CallbackDeliveryReader deliveries, Representations representations, IOptions<CallbackOptions> callbackOptions) : ControllerBase
 {
     private static readonly string[] TriggerFields = ["job_type", "dry_run", CallbackRequests.Field];
 
@@ -115,6 +116,23 @@ public sealed class CompoundingController(
         }
         var found = await deliveries.ForSubjectAsync(run.WorkspaceId, run.Id.ToString("D"), HttpContext.RequestAborted);
         return Ok(new Envelope<IReadOnlyList<CallbackDeliveryDto>>(found.Select(CallbackDeliveryDto.From).ToList()));
+    }
+
+    /// <summary>Stream a compounding run's status changes</summary>
+    /// <remarks>
+    /// Server-Sent Events (<c>text/event-stream</c>): first the run as its GET shows it, then one <c>event: status</c> per
+    /// change (with an <c>id</c>, <c>data</c> = the GET's body on one line), a heartbeat comment after 15 s of silence, and
+    /// <c>event: end</c> once it is completed or failed, after which the stream closes. Scope <c>record.read</c>. Unknown or
+    /// another workspace's ids: 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("compounding/jobs/{jobRunId}/events")]
+    [Authorize(Policy = Policies.RecordRead)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> RunEvents(string jobRunId)
+    {
+        var run = await FindAsync(jobRunId);
+        return run is null ? RunNotFound(jobRunId) : new EventStreamResult(WatchKind.Run, run.Id.ToString("D"), representations.Run(run));
     }
 
     private async Task<RunView?> FindAsync(string jobRunId) =>

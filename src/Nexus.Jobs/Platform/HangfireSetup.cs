@@ -61,6 +61,7 @@ public static class HangfireSetup
         services.AddScoped<AiJobRunner>();
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobStatusReader>();
+        services.AddSingleton<StatusSnapshotReader>();
         services.AddSingleton<JobCanceller>();
         services.AddSingleton<Auth.ApiKeys>();
         services.AddSingleton<Catalog.CatalogStore>();
