@@ -132,6 +132,12 @@ public static class NexusJobsApp
                         SERVICE_UNAVAILABLE 503, and RATE_LIMITED 429 (with Retry-After) when a key exceeds its request rate
                         (an addition to the contract's codes). Every POST honours `Idempotency-Key` (24 hours; only successful responses are
                         replayed, with `Idempotent-Replayed: true`).
+
+                        **Push.** `callback_url` on dispatch, batch and trigger: on a terminal state the platform POSTs
+                        `{"delivery_id", "event", "occurred_at", "data"}` (`data` = the GET payload) with `X-Nexus-Event`,
+                        `X-Nexus-Delivery`, `X-Nexus-Timestamp` and `X-Nexus-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`,
+                        keyed with the workspace's secret (`POST /v1/callbacks/secret`); retried with back-off, every attempt listed at
+                        `.../callbacks`. `.../events` streams status changes as Server-Sent Events.
                         """,
                 };
                 document.Components ??= new OpenApiComponents();
