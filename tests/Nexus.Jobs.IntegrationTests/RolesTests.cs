@@ -22,4 +22,23 @@ public sealed class RolesTests
         using var http = worker.CreateClient();
         (await http.GetAsync("/api/ai-jobs")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task AWorkerOnlyProcess_DeliversCallbacks_WhoseDataIsTheApiProcesssGetPayload()
+    {
+        var connectionString = await TestDatabase.CreateIsolatedAsync();
+        await using var receiver = await CallbackReceiver.StartAsync();
+        await using var api = new NexusApp(connectionString, new() { ["Nexus:Roles"] = "api" }, scriptedHandlers: false);
+        await using var worker = new NexusApp(connectionString, new() { ["Nexus:Roles"] = "worker" });
+        var client = await api.ClientAsync();
+        var secret = await client.RotateSecretAsync();
+        _ = worker.Server;
+        var url = receiver.Url("ok");
+
+        var id = await client.DispatchAsync($$"""{"type":"pricing_recalculate","params":{"skus":["ok-roles"],"marketplace":"amazon_us"},"callback_url":"{{url}}"}""");
+
+        var callback = (await receiver.ShouldReceive(url)).Single();
+        callback.IsSignedWith(secret).ShouldBeTrue();
+        callback.Json.GetProperty("data").GetRawText().ShouldBe(await client.GetPayloadAsync($"/api/ai-jobs/{id}"));
+    }
 }
