@@ -414,6 +414,7 @@ public sealed class CallbackTests(ITestOutputHelper output) : IAsyncLifetime
             values (gen_random_uuid(), @W, 'ai_job', @Id, 'ai_job.completed', @Url, now(), now() - interval '1 minute')
             """, new { W = api.Workspace, Id = id, Url = jobUrl });
         await app.QueryAsync<int>("update nexus.ai_batches set callback_url = @Url, callback_pending = true where id = @Id", new { Id = batchId, Url = batchUrl });
+        await app.QueryAsync<int>("update nexus.ai_jobs set completed_at = completed_at - interval '1 minute' where batch_id = @Id", new { Id = batchId });
 
         // The host's own sweeper may get there first; either way each is queued once.
         app.Service<CallbackOutbox>().Sweep(TimeSpan.FromSeconds(30));

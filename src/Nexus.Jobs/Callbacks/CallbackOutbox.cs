@@ -122,6 +122,7 @@ public sealed class CallbackOutbox(NpgsqlDataSource dataSource, IServiceProvider
     private const string EndedBatchesSql = """
         select b.id from nexus.ai_batches b
         where b.callback_pending and not exists (select 1 from nexus.ai_jobs j where j.batch_id = b.id and j.outcome is null)
+          and (select max(j.completed_at) from nexus.ai_jobs j where j.batch_id = b.id) < now() - make_interval(secs => @AfterSeconds)
         limit 500
         """;
 
@@ -194,14 +195,15 @@ public sealed class CallbackOutbox(NpgsqlDataSource dataSource, IServiceProvider
 
     /// <summary>
     /// Queues what a process that died between an outcome commit and <see cref="Enqueue"/> left behind: deliveries older than
-    /// <paramref name="after"/> without a Hangfire job, and batches whose jobs all ended without the batch's delivery.
+    /// <paramref name="after"/> without a Hangfire job, and batches whose jobs all ended more than <paramref name="after"/> ago
+    /// without the batch's delivery.
     /// </summary>
     public int Sweep(TimeSpan after)
     {
         List<Guid> ids;
         using (var connection = dataSource.OpenConnection())
         {
-            var ended = connection.Query<string>(EndedBatchesSql).ToArray();
+            var ended = connection.Query<string>(EndedBatchesSql, new { AfterSeconds = after.TotalSeconds }).ToArray();
             ids = connection.Query<Guid>(StrandedSql, new { AfterSeconds = after.TotalSeconds }).AsList();
             if (ended.Length > 0)
             {

@@ -102,10 +102,12 @@ public sealed class CallbackSender(
 
         var retryCount = context?.GetJobParameter<int>("RetryCount") ?? 0;
         var delivered = answer.Status is >= 200 and < 300;
-        var gone = answer.Status == 410 || secret is null;
-        var retries = !delivered && !gone && retryCount < settings.Attempts;
+        var refused = answer.Status == 410 || secret is null; // no retry can help
+        var retries = !delivered && !refused && retryCount < settings.Attempts;
         var status = delivered ? "delivered" : retries ? "pending" : "failed";
-        DateTime? next = retries ? Clock.UtcNowMicros().AddSeconds(settings.RetryDelays()[Math.Min(retryCount, settings.RetryDelays().Length - 1)]) : null;
+        var delays = settings.RetryDelays();
+        // When Hangfire's retry filter will run the next attempt (it schedules to the second).
+        DateTime? next = retries ? Clock.UtcNowMicros().AddSeconds(delays[Math.Min(retryCount, delays.Length - 1)]) : null;
         await using (var connection = await dataSource.OpenConnectionAsync(CancellationToken.None))
         {
             // Not cancellable: the attempt happened and must be on record.
@@ -124,7 +126,7 @@ public sealed class CallbackSender(
         }
         logger.LogWarning("Callback {Event} for {SubjectId} to {Host} not delivered (attempt {Attempt}, {Outcome}): {Error}",
             @event, subjectId, host, retryCount + 1, status, answer.Error);
-        if (gone)
+        if (refused)
         {
             throw new PermanentJobFailureException("CALLBACK_REFUSED", $"{host}: {answer.Error}; not retried");
         }

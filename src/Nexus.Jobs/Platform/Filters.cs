@@ -17,12 +17,12 @@ namespace Nexus.Jobs.Platform;
 /// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>
 /// (and, for callback deliveries, by the callback back-off).</summary>
 /// <remarks>Registered in DI rather than in the static <c>GlobalJobFilters</c>, so two hosts in one process (tests) keep their own.</remarks>
-public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, Callbacks.CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing) : IJobFilterProvider
+public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing) : IJobFilterProvider
 {
     public IEnumerable<JobFilter> GetFilters(Job job) =>
         JobFilterProviders.Providers.GetFilters(job)
             .Where(f => f.Instance is not AutomaticRetryAttribute)
-            .Append(new JobFilter(job?.Type == typeof(Callbacks.CallbackSender) ? callbackRetry.Attribute : retry, JobFilterScope.Global, 20))
+            .Append(new JobFilter(job?.Type == typeof(CallbackSender) ? callbackRetry.Attribute : retry, JobFilterScope.Global, 20))
             .Append(new JobFilter(outcome, JobFilterScope.Global, 30))
             .Append(new JobFilter(tracing, JobFilterScope.Global, 40));
 }
@@ -64,9 +64,9 @@ public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) :
 /// Hangfire treats Failed as not final, so a continuation waiting on a failed job would wait forever; and when a
 /// job is deleted, Hangfire deletes its continuations itself, through its static filter providers, so this filter
 /// never sees those. Either way the filter of the job that ended the batch gives every later job the outcome
-/// <c>cancelled</c> with a reason naming it.
+/// <c>cancelled</c> with a reason naming it. Each outcome write also queues the subject's callback delivery, if it has a
+/// callback URL (see <see cref="CallbackOutbox"/>).
 /// </remarks>
-/// <remarks>Each outcome write also queues the subject's callback delivery, if it has a callback URL (see <see cref="CallbackOutbox"/>).</remarks>
 public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvider services, CallbackOutbox outbox, ILogger<JobOutcomeFilter> logger) : IApplyStateFilter
 {
     /// <summary>Marks deletion reasons written by the platform: the text after it is the public reason.</summary>
