@@ -7,15 +7,6 @@ public sealed class BatchTests
     private static string Batch(bool sequential, params string[] skus) =>
         $$"""{"jobs":[{{string.Join(",", skus.Select(s => ApiClient.Pricing(s)))}}],"sequential":{{(sequential ? "true" : "false")}}}""";
 
-    private static async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(ApiClient api, string body)
-    {
-        var response = await api.PostAsync("/api/ai-jobs/batch", body);
-        response.Status.ShouldBe(HttpStatusCode.Accepted, response.Body);
-        var data = response.Json.GetProperty("data");
-        return (data.GetProperty("batch_id").GetString()!,
-            data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
-    }
-
     private static async Task<JsonElement> BatchShouldReach(ApiClient api, string batchId, string status)
     {
         return await Eventually.Until(async () => (await api.GetAsync($"/api/ai-jobs/batch/{batchId}")).Json.GetProperty("data"),
@@ -48,7 +39,7 @@ public sealed class BatchTests
     public async Task Sequential_StartsEachJobOnlyAfterThePreviousCompleted()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, "ok-s1", "ok-s2", "ok-s3", "ok-s4"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Batch(true, "ok-s1", "ok-s2", "ok-s3", "ok-s4"));
 
         var batch = await BatchShouldReach(api, batchId, "completed");
 
@@ -65,7 +56,7 @@ public sealed class BatchTests
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         var gate = $"block-{Guid.NewGuid():N}";
-        var (_, jobs) = await DispatchBatchAsync(api, Batch(true, gate, "ok-after"));
+        var (_, jobs) = await api.DispatchBatchAsync(Batch(true, gate, "ok-after"));
 
         await api.ShouldReachStatus(jobs[0], "running");
         (await api.JobAsync(jobs[1])).GetProperty("status").GetString().ShouldBe("queued");
@@ -79,7 +70,7 @@ public sealed class BatchTests
     public async Task Sequential_FailureAfterRetries_CancelsEveryLaterJob_NamingTheFailedJob()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, "ok-first", "fail-second", "ok-third", "ok-fourth"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Batch(true, "ok-first", "fail-second", "ok-third", "ok-fourth"));
 
         var batch = await BatchShouldReach(api, batchId, "failed");
 
@@ -101,7 +92,7 @@ public sealed class BatchTests
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         var gate = $"block-{Guid.NewGuid():N}";
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, gate, "ok-2", "ok-3", "ok-4"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Batch(true, gate, "ok-2", "ok-3", "ok-4"));
         await api.ShouldReachStatus(jobs[0], "running");
 
         (await api.DeleteAsync($"/api/ai-jobs/{jobs[1]}")).Status.ShouldBe(HttpStatusCode.NoContent);
@@ -120,7 +111,7 @@ public sealed class BatchTests
     public async Task Parallel_JobsAreIndependent_OneFailingCancelsNothing()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(false, "fail-p", "ok-p1", "ok-p2"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Batch(false, "fail-p", "ok-p1", "ok-p2"));
 
         var batch = await BatchShouldReach(api, batchId, "failed");
 

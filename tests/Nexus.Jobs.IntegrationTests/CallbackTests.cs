@@ -19,14 +19,6 @@ public sealed class CallbackTests(ITestOutputHelper output) : IAsyncLifetime
     private static string Batch(bool sequential, string url, params string[] skus) =>
         $$"""{"jobs":[{{string.Join(",", skus.Select(s => Job(s, null)))}}],"sequential":{{(sequential ? "true" : "false")}},"callback_url":"{{url}}"}""";
 
-    private static async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(ApiClient api, string body)
-    {
-        var response = await api.PostAsync("/api/ai-jobs/batch", body);
-        response.Status.ShouldBe(HttpStatusCode.Accepted, response.Body);
-        var data = response.Json.GetProperty("data");
-        return (data.GetProperty("batch_id").GetString()!, data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
-    }
-
     [Fact]
     public async Task CompletedJob_CallsBack_SignedWithTheWorkspaceSecret_WithItsGetPayloadAsData()
     {
@@ -94,7 +86,7 @@ public sealed class CallbackTests(ITestOutputHelper output) : IAsyncLifetime
         var secret = await api.RotateSecretAsync();
         var url = _receiver.Url("ok");
         var gate = $"block-{Guid.NewGuid():N}";
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, url, gate, "ok-after-gate"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Batch(true, url, gate, "ok-after-gate"));
         await api.ShouldReachStatus(jobs[0], "running");
 
         (await api.DeleteAsync($"/api/ai-jobs/{jobs[1]}")).Status.ShouldBe(HttpStatusCode.NoContent);
@@ -123,7 +115,7 @@ public sealed class CallbackTests(ITestOutputHelper output) : IAsyncLifetime
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         await api.RotateSecretAsync();
         var url = _receiver.Url("ok");
-        var (batchId, jobs) = await DispatchBatchAsync(api, Batch(true, url, "fail-first", "ok-second", "ok-third"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Batch(true, url, "fail-first", "ok-second", "ok-third"));
 
         var all = await _receiver.ShouldReceive(url, 4);
 
@@ -278,7 +270,7 @@ public sealed class CallbackTests(ITestOutputHelper output) : IAsyncLifetime
         await owner.RotateSecretAsync();
         var url = _receiver.Url("ok");
         var job = await owner.DispatchAsync(Job("ok-tenancy", url));
-        var (batch, _) = await DispatchBatchAsync(owner, Batch(false, url, "ok-tenancy-batch"));
+        var (batch, _) = await owner.DispatchBatchAsync(Batch(false, url, "ok-tenancy-batch"));
         var run = await owner.TriggerAsync("metrics");
         await owner.DeliveryShouldReach($"/api/ai-jobs/{job}/callbacks", d => d.Status() == "delivered", "delivered");
 
@@ -404,7 +396,7 @@ public sealed class CallbackTests(ITestOutputHelper output) : IAsyncLifetime
         var jobUrl = _receiver.Url("ok");
         var batchUrl = _receiver.Url("ok");
         var id = await api.DispatchAsync(Job("ok-stranded", null));
-        var (batchId, jobs) = await DispatchBatchAsync(api, $$"""{"jobs":[{{Job("ok-stranded-batch", null)}}]}""");
+        var (batchId, jobs) = await api.DispatchBatchAsync($$"""{"jobs":[{{Job("ok-stranded-batch", null)}}]}""");
         await api.ShouldReachStatus(id, "completed");
         await api.ShouldReachStatus(jobs[0], "completed");
         // What a process leaves when it dies right after an outcome commit: the delivery row without its Hangfire job, and a

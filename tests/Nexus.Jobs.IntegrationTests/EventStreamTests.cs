@@ -8,14 +8,6 @@ public sealed class EventStreamTests
     private static string Sequential(params string[] skus) =>
         $$"""{"jobs":[{{string.Join(",", skus.Select(s => ApiClient.Pricing(s)))}}],"sequential":true}""";
 
-    private static async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(ApiClient api, string body)
-    {
-        var response = await api.PostAsync("/api/ai-jobs/batch", body);
-        response.Status.ShouldBe(HttpStatusCode.Accepted, response.Body);
-        var data = response.Json.GetProperty("data");
-        return (data.GetProperty("batch_id").GetString()!, data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
-    }
-
     /// <summary>The statuses of consecutive status events, with repeats (other fields changed) folded.</summary>
     private static List<string> Statuses(IEnumerable<ServerSentEvent> events)
     {
@@ -36,7 +28,7 @@ public sealed class EventStreamTests
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         var first = $"block-{Guid.NewGuid():N}";
         var second = $"block-{Guid.NewGuid():N}";
-        var (_, jobs) = await DispatchBatchAsync(api, Sequential(first, second));
+        var (_, jobs) = await api.DispatchBatchAsync(Sequential(first, second));
         await api.ShouldReachStatus(jobs[0], "running");
 
         await using var stream = await EventStream.OpenAsync(api, $"/api/ai-jobs/{jobs[1]}/events");
@@ -65,7 +57,7 @@ public sealed class EventStreamTests
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();
         var gate = $"block-{Guid.NewGuid():N}";
-        var (batchId, jobs) = await DispatchBatchAsync(api, Sequential(gate, "fail-after-gate"));
+        var (batchId, jobs) = await api.DispatchBatchAsync(Sequential(gate, "fail-after-gate"));
         await api.ShouldReachStatus(jobs[0], "running");
 
         await using var stream = await EventStream.OpenAsync(api, $"/api/ai-jobs/batch/{batchId}/events");
@@ -154,7 +146,7 @@ public sealed class EventStreamTests
         var owner = await app.ClientAsync();
         var other = await app.ClientAsync();
         var job = await owner.DispatchAsync(ApiClient.Pricing("ok-stream-tenancy"));
-        var (batch, _) = await DispatchBatchAsync(owner, Sequential("ok-stream-tenancy"));
+        var (batch, _) = await owner.DispatchBatchAsync(Sequential("ok-stream-tenancy"));
         var run = await owner.TriggerAsync("metrics");
 
         foreach (var path in new[] { $"/api/ai-jobs/{job}/events", $"/api/ai-jobs/batch/{batch}/events", $"/v1/compounding/jobs/{run}/events" })
