@@ -56,6 +56,15 @@ public static class NexusJobsApp
         // Hangfire's dashboard checks a CSRF token on every command only when IAntiforgery is registered; without it,
         // another site could make an operator's browser (with its saved Basic credentials) delete or requeue jobs.
         services.AddAntiforgery();
+        // The representations callbacks carry are the API's; every role renders them (deliveries run in worker processes).
+        services.AddSingleton<Callbacks.Representations>();
+        services.AddSingleton<Nexus.Jobs.Callbacks.ICallbackPayloads>(sp => sp.GetRequiredService<Callbacks.Representations>());
+        if (roles.HasFlag(Roles.Api))
+        {
+            services.AddOptions<Events.EventStreamOptions>().BindConfiguration(Events.EventStreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<Events.StatusWatcher>();
+            services.AddHostedService(sp => sp.GetRequiredService<Events.StatusWatcher>());
+        }
         services.AddNexusOpenApi();
         return database;
     }
@@ -123,6 +132,12 @@ public static class NexusJobsApp
                         SERVICE_UNAVAILABLE 503, and RATE_LIMITED 429 (with Retry-After) when a key exceeds its request rate
                         (an addition to the contract's codes). Every POST honours `Idempotency-Key` (24 hours; only successful responses are
                         replayed, with `Idempotent-Replayed: true`).
+
+                        **Push.** `callback_url` on dispatch, batch and trigger: on a terminal state the platform POSTs
+                        `{"delivery_id", "event", "occurred_at", "data"}` (`data` = the GET payload) with `X-Nexus-Event`,
+                        `X-Nexus-Delivery`, `X-Nexus-Timestamp` and `X-Nexus-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`,
+                        keyed with the workspace's secret (`POST /v1/callbacks/secret`); retried with back-off, every attempt listed at
+                        `.../callbacks`. `.../events` streams status changes as Server-Sent Events.
                         """,
                 };
                 document.Components ??= new OpenApiComponents();

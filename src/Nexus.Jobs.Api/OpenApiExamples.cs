@@ -9,19 +9,21 @@ namespace Nexus.Jobs.Api;
 internal static class OpenApiExamples
 {
     private const string Job = """
-        {"type":"pricing_recalculate","params":{"skus":["SKU-001","SKU-002"],"marketplace":"amazon_us","apply":false},"priority":"normal"}
+        {"type":"pricing_recalculate","params":{"skus":["SKU-001","SKU-002"],"marketplace":"amazon_us","apply":false},"priority":"normal",
+         "callback_url":"https://hooks.example.com/nexus"}
         """;
 
     private const string Batch = """
         {"jobs":[{"type":"competitor_scan","params":{"skus":["SKU-001"],"marketplace":"amazon_us"}},
                  {"type":"pricing_recalculate","params":{"skus":["SKU-001"],"marketplace":"amazon_us","apply":true}}],
-         "sequential":true}
+         "sequential":true,"callback_url":"https://hooks.example.com/nexus"}
         """;
 
     private const string Accepted = """
         {"data":{"id":"job_01HXK9MZPQ3B8C7D2E5F6G7H8J","type":"pricing_recalculate","status":"queued","priority":"normal",
          "params":{"skus":["SKU-001","SKU-002"],"marketplace":"amazon_us","apply":false},
-         "created_at":"2026-03-12T14:32:01.123Z","estimated_completion_at":"2026-03-12T14:32:31.123Z"}}
+         "created_at":"2026-03-12T14:32:01.123Z","estimated_completion_at":"2026-03-12T14:32:31.123Z",
+         "callback_url":"https://hooks.example.com/nexus"}}
         """;
 
     private const string Completed = """
@@ -29,28 +31,49 @@ internal static class OpenApiExamples
          "params":{"skus":["SKU-001"],"marketplace":"amazon_us","apply":false},"created_at":"2026-03-12T14:32:01.123Z",
          "started_at":"2026-03-12T14:32:05Z","completed_at":"2026-03-12T14:32:32Z","duration_seconds":27,
          "estimated_completion_at":"2026-03-12T14:32:31.123Z","batch_id":null,"batch_position":null,"retry_count":0,
+         "callback_url":"https://hooks.example.com/nexus",
          "result":{"processed_count":1,"updated_count":0,"recommendations":[{"sku":"SKU-001","current_price":14.99,"recommended_price":13.49,"confidence":0.87,"applied":false}]}}}
         """;
 
     private const string BatchAccepted = """
         {"data":{"batch_id":"batch_01HXK9MZPQ3B8C7D2E5F6G7H8J","sequential":true,"jobs":[
           {"id":"job_01HXK9MZPQ3B8C7D2E5F6G7H8K","type":"competitor_scan","status":"queued"},
-          {"id":"job_01HXK9MZPQ3B8C7D2E5F6G7H8M","type":"pricing_recalculate","status":"queued"}]}}
+          {"id":"job_01HXK9MZPQ3B8C7D2E5F6G7H8M","type":"pricing_recalculate","status":"queued"}],
+          "callback_url":"https://hooks.example.com/nexus"}}
         """;
 
     private const string Trigger = """
-        {"job_type":"pattern_detection","dry_run":false}
+        {"job_type":"pattern_detection","dry_run":false,"callback_url":"https://hooks.example.com/nexus"}
         """;
 
     private const string TriggerAccepted = """
-        {"job_run_id":"550e8400-e29b-41d4-a716-446655440000","job_type":"pattern_detection","workspace_id":12345,"dry_run":false,"status":"accepted","success":true}
+        {"job_run_id":"550e8400-e29b-41d4-a716-446655440000","job_type":"pattern_detection","workspace_id":12345,"dry_run":false,"status":"accepted","success":true,
+         "callback_url":"https://hooks.example.com/nexus"}
         """;
 
     private const string Run = """
         {"job_run_id":"550e8400-e29b-41d4-a716-446655440000","job_type":"consolidation","workspace_id":12345,"status":"completed",
          "dry_run":false,"trigger":"api","insights_scanned":2157,"insights_affected":709,"candidates_created":306,"errors":0,
-         "started_at":"2026-03-12T14:32:01.123Z","completed_at":"2026-03-12T14:32:02.136Z","duration_ms":1013,"error_details":null}
+         "started_at":"2026-03-12T14:32:01.123Z","completed_at":"2026-03-12T14:32:02.136Z","duration_ms":1013,"error_details":null,"callback_url":null}
         """;
+
+    private const string Secret = """
+        {"data":{"secret":"whsec_3q2-7wFcQv1mVhW0x5n7Y2bJ8kR4sT6uZ9aC1dE3fG5","created_at":"2026-03-12T14:30:00.000Z"}}
+        """;
+
+    private const string Deliveries = """
+        {"data":[{"delivery_id":"0b6f2c1e-8d4a-4f7b-9c3e-2a1d5e6f7a8b","event":"ai_job.completed","url":"https://hooks.example.com/nexus",
+          "status":"delivered","attempts":[
+            {"attempt":1,"attempted_at":"2026-03-12T14:32:32.020Z","response_status":500,"error":"HTTP 500: upstream unavailable","duration_ms":41},
+            {"attempt":2,"attempted_at":"2026-03-12T14:32:42.110Z","response_status":200,"error":null,"duration_ms":12}],
+          "next_attempt_at":null}]}
+        """;
+
+    private const string Stream = "id: 1\nevent: status\ndata: {\"id\":\"job_01HXK9MZPQ3B8C7D2E5F6G7H8J\",\"status\":\"queued\",...}\n\n" +
+        "id: 2\nevent: status\ndata: {\"id\":\"job_01HXK9MZPQ3B8C7D2E5F6G7H8J\",\"status\":\"running\",...}\n\n" +
+        ": heartbeat\n\n" +
+        "id: 3\nevent: status\ndata: {\"id\":\"job_01HXK9MZPQ3B8C7D2E5F6G7H8J\",\"status\":\"completed\",...}\n\n" +
+        "id: 4\nevent: end\ndata: {\"status\":\"completed\"}\n\n";
 
     private const string Ingest = """
         {"insights":[{"content":"Customers complain about late delivery of the blue kettle","type":"feedback",
@@ -73,11 +96,11 @@ internal static class OpenApiExamples
         ["400"] = "MALFORMED_REQUEST: the body is not valid JSON.",
         ["401"] = "UNAUTHENTICATED: no, malformed, unknown or revoked API key.",
         ["403"] = "INSUFFICIENT_SCOPE: the key lacks the scope; TENANT_MISMATCH: X-Tenant-ID names another workspace.",
-        ["404"] = "JOB_NOT_FOUND: no such job or batch in this workspace (another workspace's ids answer the same).",
+        ["404"] = "JOB_NOT_FOUND: no such job, batch or run in this workspace (another workspace's ids answer the same).",
         ["409"] = "JOB_NOT_CANCELLABLE: the job is running, completed or failed; IDEMPOTENCY_IN_FLIGHT: the first request with this Idempotency-Key is still being handled.",
         ["413"] = "PAYLOAD_TOO_LARGE: the body is over 2 MiB.",
         ["415"] = "MALFORMED_REQUEST: the body must be application/json.",
-        ["422"] = "VALIDATION_FAILED (errors per field), INVALID_JOB_TYPE, BATCH_TOO_LARGE or IDEMPOTENCY_CONFLICT.",
+        ["422"] = "VALIDATION_FAILED (errors per field; also a callback_url on a workspace without a callback secret), INVALID_JOB_TYPE, BATCH_TOO_LARGE or IDEMPOTENCY_CONFLICT.",
         ["429"] = "QUEUE_FULL: the workspace has as many jobs waiting as it may; RATE_LIMITED: the key is over its request rate. Retry after Retry-After seconds.",
         ["503"] = "SERVICE_UNAVAILABLE: the job database cannot be reached; retry shortly.",
     };
@@ -108,6 +131,26 @@ internal static class OpenApiExamples
             case "Ingest":
                 await SetRequestAsync(operation, context, typeof(Compounding.IngestRequest), Ingest, ct);
                 SetResponse(operation, "200", Ingested);
+                break;
+            case "RotateSecret":
+                await SetRequestAsync(operation, context, typeof(Callbacks.RotateSecretRequest), "{}", ct, required: false);
+                SetResponse(operation, "200", Secret);
+                break;
+            case "JobCallbacks" or "BatchCallbacks" or "RunCallbacks":
+                SetResponse(operation, "200", Deliveries);
+                break;
+            case "JobEvents" or "BatchEvents" or "RunEvents":
+                if (operation.Responses?.TryGetValue("200", out var events) == true && events.Content is { } content)
+                {
+                    foreach (var media in content.Values)
+                    {
+                        media.Example = JsonValue.Create(Stream);
+                    }
+                    if (events is OpenApiResponse stream)
+                    {
+                        stream.Description = "Server-Sent Events: 'status' events (data = the GET payload on one line, each with an id), heartbeat comments, then 'end' once terminal.";
+                    }
+                }
                 break;
         }
         SetResponse(operation, "422", Problem);
@@ -141,12 +184,13 @@ internal static class OpenApiExamples
         }
     }
 
-    private static async Task SetRequestAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type type, string json, CancellationToken ct)
+    private static async Task SetRequestAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type type, string json, CancellationToken ct,
+        bool required = true)
     {
         var schema = await context.GetOrCreateSchemaAsync(type, null, ct);
         operation.RequestBody = new OpenApiRequestBody
         {
-            Required = true,
+            Required = required,
             Content = new Dictionary<string, OpenApiMediaType>
             {
                 ["application/json"] = new() { Schema = schema, Example = JsonNode.Parse(json) },

@@ -12,6 +12,10 @@ public sealed class AuthTests
         { "DELETE", "/api/ai-jobs/{job}", null },
         { "POST", "/api/ai-jobs/batch", $$"""{"jobs":[{{ApiClient.Pricing("ok")}}]}""" },
         { "GET", "/api/ai-jobs/batch/{batch}", null },
+        { "GET", "/api/ai-jobs/{job}/callbacks", null },
+        { "GET", "/api/ai-jobs/batch/{batch}/callbacks", null },
+        { "GET", "/api/ai-jobs/{job}/events", null },
+        { "GET", "/api/ai-jobs/batch/{batch}/events", null },
     };
 
     private static readonly string[] Writes = ["POST", "DELETE"];

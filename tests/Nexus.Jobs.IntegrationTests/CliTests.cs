@@ -146,6 +146,9 @@ public sealed partial class CliTests
         { ["keys", "revoke", "key_01arz3ndektsv4rrffq69g5fav"], "is not a key id" },
         { ["keys", "frobnicate"], "Unknown command: keys frobnicate" },
         { ["keys"], "Unknown command: keys" },
+        { ["callbacks", "rotate-secret"], "--workspace N is required" },
+        { ["callbacks", "rotate-secret", "--workspace", "x"], "--workspace must be a positive whole number, not 'x'" },
+        { ["callbacks", "frobnicate"], "Unknown command: callbacks frobnicate" },
     };
 
     [Theory]
@@ -162,6 +165,26 @@ public sealed partial class CliTests
         run.Stderr.ShouldContain("usage:", customMessage: "the usage follows the error");
         run.Stdout.ShouldBeEmpty(run.ToString());
         (await QueryAsync<long>(db, "select count(*) from nexus.api_keys")).ShouldBe(0, "a refused command creates nothing");
+        (await QueryAsync<long>(db, "select count(*) from nexus.callback_secrets")).ShouldBe(0, "a refused command creates nothing");
+    }
+
+    [Fact]
+    public async Task CallbacksRotateSecret_PrintsTheSecretAloneOnTheLastLine_WhichSignsTheWorkspacesCallbacks()
+    {
+        var db = await TestDatabase.CreateIsolatedAsync();
+
+        var first = await RunCliAsync(db, "callbacks", "rotate-secret", "--workspace", "7");
+        var second = await RunCliAsync(db, "callbacks", "rotate-secret", "--workspace", "7");
+
+        first.ExitCode.ShouldBe(0, first.ToString());
+        second.ExitCode.ShouldBe(0, second.ToString());
+        var secret = second.StdoutLines[^1];
+        secret.ShouldMatch("^whsec_[A-Za-z0-9_-]{43}$", second.ToString());
+        first.StdoutLines[^1].ShouldNotBe(secret, "rotating replaces the secret");
+        second.StdoutLines[0].ShouldContain("workspace 7");
+        second.StdoutLines.Count(l => l.Contains(secret, StringComparison.Ordinal)).ShouldBe(1, "printed once, on the last line");
+        second.Stderr.ShouldNotContain(secret[6..]);
+        (await QueryAsync<string>(db, "select secret from nexus.callback_secrets where workspace_id = 7")).ShouldBe(secret);
     }
 
     [Fact]

@@ -18,7 +18,9 @@ public sealed class OpenApiTests
             ("/api/ai-jobs/{id}", "delete"), ("/api/ai-jobs/batch", "post"), ("/api/ai-jobs/batch/{batchId}", "get"),
             ("/v1/compounding/trigger", "post"), ("/v1/compounding/jobs/{jobRunId}", "get"), ("/v1/compounding/jobs", "get"),
             ("/v1/insights", "post"), ("/v1/insights", "get"), ("/v1/patterns", "get"), ("/v1/playbooks", "get"),
-            ("/v1/compounding/metrics", "get"),
+            ("/v1/compounding/metrics", "get"), ("/v1/callbacks/secret", "post"), ("/api/ai-jobs/{id}/callbacks", "get"),
+            ("/api/ai-jobs/batch/{batchId}/callbacks", "get"), ("/v1/compounding/jobs/{jobRunId}/callbacks", "get"),
+            ("/api/ai-jobs/{id}/events", "get"), ("/api/ai-jobs/batch/{batchId}/events", "get"), ("/v1/compounding/jobs/{jobRunId}/events", "get"),
         };
         foreach (var (path, method) in expected)
         {
@@ -32,15 +34,39 @@ public sealed class OpenApiTests
             }
             if (method == "post")
             {
-                var body = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
-                body.TryGetProperty("example", out _).ShouldBeTrue($"{path} has a request example");
+                var request = operation.GetProperty("requestBody");
+                var body = request.GetProperty("content").GetProperty("application/json");
+                // A POST that takes no body ({} at most) has nothing to show.
+                var optional = !request.TryGetProperty("required", out var required) || !required.GetBoolean();
+                (optional || body.TryGetProperty("example", out _)).ShouldBeTrue($"{path} has a request example");
                 var success = responses.TryGetProperty("202", out var accepted) ? accepted : responses.GetProperty("200");
                 success.GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _).ShouldBeTrue($"{path} has a response example");
                 responses.GetProperty("422").GetProperty("description").GetString()!.ShouldContain("VALIDATION_FAILED");
             }
         }
-        var job = document.GetProperty("components").GetProperty("schemas").GetProperty("JobDto").GetProperty("properties");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var job = schemas.GetProperty("JobDto").GetProperty("properties");
         job.TryGetProperty("estimated_completion_at", out _).ShouldBeTrue("schemas name properties as the wire does");
+        foreach (var schema in new[] { "JobDto", "AcceptedJobDto", "BatchDto", "AcceptedBatchDto", "RunDto", "TriggerAccepted" })
+        {
+            schemas.GetProperty(schema).GetProperty("properties").TryGetProperty("callback_url", out _).ShouldBeTrue($"{schema} echoes callback_url");
+        }
+        JsonElement RequestProperties(string path) =>
+            paths.GetProperty(path).GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("properties");
+        foreach (var path in new[] { "/api/ai-jobs", "/api/ai-jobs/batch", "/v1/compounding/trigger" })
+        {
+            RequestProperties(path).TryGetProperty("callback_url", out _).ShouldBeTrue($"{path} documents callback_url");
+        }
+        var delivery = schemas.GetProperty("CallbackDeliveryDto").GetProperty("properties");
+        foreach (var property in new[] { "delivery_id", "event", "url", "status", "attempts", "next_attempt_at" })
+        {
+            delivery.TryGetProperty(property, out _).ShouldBeTrue(property);
+        }
+        foreach (var path in new[] { "/api/ai-jobs/{id}/events", "/api/ai-jobs/batch/{batchId}/events", "/v1/compounding/jobs/{jobRunId}/events" })
+        {
+            paths.GetProperty(path).GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content")
+                .GetProperty("text/event-stream").GetProperty("example").GetString()!.ShouldContain("event: status");
+        }
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString().ShouldBe("bearer");
     }
 

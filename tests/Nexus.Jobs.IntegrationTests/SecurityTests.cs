@@ -75,6 +75,9 @@ public sealed class SecurityTests
         { "GET", "/v1/insights", null, "insight.write" },
         { "POST", "/v1/catalog/products", """{"products":[]}""", "catalog.read" },
         { "GET", "/v1/catalog/products", null, "catalog.write" },
+        { "POST", "/v1/callbacks/secret", null, "record.read" },
+        { "GET", "/v1/compounding/jobs/01a2040b-5782-793d-8539-fe47b30055d7/callbacks", null, "record.write" },
+        { "GET", "/v1/compounding/jobs/01a2040b-5782-793d-8539-fe47b30055d7/events", null, "record.write" },
     };
 
     [Theory]

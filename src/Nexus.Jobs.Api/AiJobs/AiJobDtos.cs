@@ -11,7 +11,8 @@ public sealed record Envelope<T>(T Data);
 public sealed record JobPage(IReadOnlyList<JobDto> Data, string? NextCursor);
 
 /// <summary>A job as dispatch accepted it.</summary>
-public sealed record AcceptedJobDto(string Id, string Type, string Status, string Priority, JsonElement Params, DateTime CreatedAt, DateTime EstimatedCompletionAt);
+/// <param name="CallbackUrl">Where the terminal state will be POSTed (null: no callback).</param>
+public sealed record AcceptedJobDto(string Id, string Type, string Status, string Priority, JsonElement Params, DateTime CreatedAt, DateTime EstimatedCompletionAt, string? CallbackUrl);
 
 /// <summary>Why a job failed (or, with code CANCELLED, why it was cancelled).</summary>
 public sealed record JobErrorDto(string Code, string Message, int RetryCount);
@@ -31,6 +32,7 @@ public sealed record JobDto(
     string? BatchId,
     int? BatchPosition,
     int RetryCount,
+    string? CallbackUrl,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Result,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobErrorDto? Error)
 {
@@ -51,7 +53,7 @@ public sealed record JobDto(
             error = view.Error is null ? Fallback(status) : FromJson(view.Error, retryCount);
         }
         return new JobDto(view.Id, view.Type, status.Name(), view.Priority, Parse(view.Params), view.CreatedAt, started, completed,
-            duration, view.EstimatedCompletionAt, view.BatchId, view.BatchPosition, retryCount,
+            duration, view.EstimatedCompletionAt, view.BatchId, view.BatchPosition, retryCount, view.CallbackUrl,
             status == JobStatus.Completed && view.Result is not null ? Parse(view.Result) : null, error);
     }
 
@@ -81,15 +83,15 @@ public sealed record JobDto(
 public sealed record BatchJobDto(string Id, string Type, string Status);
 
 /// <summary>A batch as dispatch accepted it.</summary>
-public sealed record AcceptedBatchDto(string BatchId, bool Sequential, IReadOnlyList<BatchJobDto> Jobs);
+public sealed record AcceptedBatchDto(string BatchId, bool Sequential, IReadOnlyList<BatchJobDto> Jobs, string? CallbackUrl);
 
 /// <summary>A batch with its jobs in order and an overall status.</summary>
-public sealed record BatchDto(string BatchId, string Status, bool Sequential, DateTime CreatedAt, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<JobDto> Jobs)
+public sealed record BatchDto(string BatchId, string Status, bool Sequential, DateTime CreatedAt, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<JobDto> Jobs, string? CallbackUrl)
 {
     public static BatchDto From(BatchView view)
     {
         var jobs = view.Jobs.Select(JobDto.From).ToList();
         var counts = Enum.GetValues<JobStatus>().ToDictionary(s => s.Name(), s => jobs.Count(j => j.Status == s.Name()));
-        return new BatchDto(view.Id, view.Status, view.Sequential, view.CreatedAt, counts, jobs);
+        return new BatchDto(view.Id, view.Status, view.Sequential, view.CreatedAt, counts, jobs, view.CallbackUrl);
     }
 }

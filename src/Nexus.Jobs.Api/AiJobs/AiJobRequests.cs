@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Nexus.Jobs.AiJobs;
+using Nexus.Jobs.Api.Callbacks;
 using Nexus.Jobs.Api.Http;
 using Nexus.Jobs.Platform;
 
@@ -12,7 +13,8 @@ public static partial class AiJobRequests
 {
     public const int MaxBatch = 20;
     private static readonly string[] JobFields = ["type", "params", "priority"];
-    private static readonly string[] BatchFields = ["jobs", "sequential"];
+    private static readonly string[] DispatchFields = [.. JobFields, CallbackRequests.Field];
+    private static readonly string[] BatchFields = ["jobs", "sequential", CallbackRequests.Field];
 
     /// <summary>Errors and whether any of them is an unknown job type (which earns INVALID_JOB_TYPE).</summary>
     public sealed class Errors
@@ -22,9 +24,18 @@ public static partial class AiJobRequests
         public bool UnknownType { get; set; }
     }
 
-    public static JobRequest? ParseJob(JsonElement body, string path, Errors errors)
+    /// <summary>The body of <c>POST /api/ai-jobs</c>: one job and an optional <c>callback_url</c>.</summary>
+    public static (JobRequest? Job, string? CallbackUrl) ParseDispatch(JsonElement body, Errors errors, bool allowPrivateNetworks)
     {
-        var fields = new JsonFields(body, path, JobFields, errors.Fields);
+        var fields = new JsonFields(body, "", DispatchFields, errors.Fields);
+        return (ParseJob(fields, errors), CallbackRequests.OptionalUrl(fields, allowPrivateNetworks));
+    }
+
+    /// <summary>One job of a batch (no callback of its own: the batch's applies).</summary>
+    public static JobRequest? ParseJob(JsonElement body, string path, Errors errors) => ParseJob(new JsonFields(body, path, JobFields, errors.Fields), errors);
+
+    private static JobRequest? ParseJob(JsonFields fields, Errors errors)
+    {
         var typeName = fields.RequiredString("type");
         JobType? type = null;
         if (typeName is not null && !JobTypes.TryGet(typeName, out type))
@@ -56,33 +67,34 @@ public static partial class AiJobRequests
     }
 
     /// <summary>Parses a batch body; <paramref name="tooLarge"/> is set when it holds more than 20 jobs.</summary>
-    public static (List<JobRequest> Jobs, bool Sequential) ParseBatch(JsonElement body, Errors errors, out bool tooLarge)
+    public static (List<JobRequest> Jobs, bool Sequential, string? CallbackUrl) ParseBatch(JsonElement body, Errors errors, bool allowPrivateNetworks, out bool tooLarge)
     {
         tooLarge = false;
         var fields = new JsonFields(body, "", BatchFields, errors.Fields);
         var sequential = fields.OptionalBool("sequential", false);
+        var callbackUrl = CallbackRequests.OptionalUrl(fields, allowPrivateNetworks);
         var jobs = new List<JobRequest>();
         if (!fields.TryGet("jobs", out var array) || array.ValueKind == JsonValueKind.Null)
         {
             errors.Fields["jobs"] = ["is required"];
-            return (jobs, sequential);
+            return (jobs, sequential, callbackUrl);
         }
         if (array.ValueKind != JsonValueKind.Array)
         {
             errors.Fields["jobs"] = ["must be an array of jobs"];
-            return (jobs, sequential);
+            return (jobs, sequential, callbackUrl);
         }
         var count = array.GetArrayLength();
         if (count > MaxBatch)
         {
             tooLarge = true;
             errors.Fields["jobs"] = [$"holds {count} jobs; a batch holds at most {MaxBatch}"];
-            return (jobs, sequential);
+            return (jobs, sequential, callbackUrl);
         }
         if (count == 0)
         {
             errors.Fields["jobs"] = [$"must hold 1 to {MaxBatch} jobs"];
-            return (jobs, sequential);
+            return (jobs, sequential, callbackUrl);
         }
         var i = 0;
         foreach (var item in array.EnumerateArray())
@@ -98,7 +110,7 @@ public static partial class AiJobRequests
                 jobs.Add(job);
             }
         }
-        return (jobs, sequential);
+        return (jobs, sequential, callbackUrl);
     }
 
     /// <summary>Parses the list query; errors are keyed by parameter name.</summary>

@@ -1,9 +1,13 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Nexus.Jobs.Api.Callbacks;
 using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Api.Events;
 using Nexus.Jobs.Api.Http;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Platform;
 
 namespace Nexus.Jobs.Api.AiJobs;
@@ -14,11 +18,16 @@ namespace Nexus.Jobs.Api.AiJobs;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, Problems.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, Problems.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, Problems.ContentType)]
-public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader reader, JobCanceller canceller) : ControllerBase
+public sealed class AiJobsController(
+    JobDispatcher dispatcher, JobStatusReader reader, JobCanceller canceller, CallbackSecrets secrets, CallbackDeliveryReader deliveries,
+    Representations representations, IOptions<CallbackOptions> callbackOptions) : ControllerBase
 {
     /// <summary>Dispatch a job</summary>
     /// <remarks>
     /// Queues one job in its priority queue (high before normal before low) and answers 202 at once.
+    /// With <c>callback_url</c> (absolute http or https, at most 2048 characters, no user:password@; the workspace needs a
+    /// callback secret first, see <c>POST /v1/callbacks/secret</c>) the job's terminal state is POSTed there, signed:
+    /// event <c>ai_job.completed</c>, <c>ai_job.failed</c> or <c>ai_job.cancelled</c>, <c>data</c> as this job's GET.
     /// Scope <c>ai-jobs:write</c>. Honours <c>Idempotency-Key</c>.
     /// Errors: 400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE, 415 MALFORMED_REQUEST, 422 INVALID_JOB_TYPE /
     /// VALIDATION_FAILED / IDEMPOTENCY_CONFLICT, 409 IDEMPOTENCY_IN_FLIGHT, 429 QUEUE_FULL (with Retry-After).
@@ -43,12 +52,16 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
             return problem;
         }
         var errors = new AiJobRequests.Errors();
-        var job = AiJobRequests.ParseJob(body, "", errors);
+        var (job, callbackUrl) = AiJobRequests.ParseDispatch(body, errors, callbackOptions.Value.AllowPrivateNetworks);
         if (errors.Fields.Count > 0 || job is null)
         {
             return Problems.Validation(HttpContext, errors.UnknownType ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors.Fields);
         }
-        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), [job], batch: null, HttpContext.RequestAborted);
+        if (callbackUrl is not null && !await secrets.ExistsAsync(User.WorkspaceId(), HttpContext.RequestAborted))
+        {
+            return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, CallbackRequests.NoSecret());
+        }
+        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), [job], batch: null, HttpContext.RequestAborted, callbackUrl);
         if (result is DispatchResult.QueueFull full)
         {
             return QueueFull(full);
@@ -57,7 +70,7 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
         Response.Headers.Location = $"/api/ai-jobs/{accepted.Id}";
         return StatusCode(StatusCodes.Status202Accepted, new Envelope<AcceptedJobDto>(new AcceptedJobDto(
             accepted.Id, accepted.Type, JobStatus.Queued.Name(), accepted.Priority.Name(), JobDto.Parse(accepted.Params),
-            accepted.CreatedAt, accepted.EstimatedCompletionAt)));
+            accepted.CreatedAt, accepted.EstimatedCompletionAt, callbackUrl)));
     }
 
     /// <summary>Get a job's status</summary>
@@ -134,6 +147,8 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
     /// <remarks>
     /// 1 to 20 jobs, all validated before any is queued. <c>sequential: true</c> runs them in order: job n+1 starts only
     /// after job n completed, and if job n fails or is cancelled every later job ends cancelled with a reason naming it.
+    /// <c>callback_url</c> (as for dispatch) applies to every job of the batch, and the batch itself calls back once when
+    /// all its jobs have ended (event <c>ai_job_batch.completed</c>, <c>data</c> as the batch's GET with its overall status).
     /// Scope <c>ai-jobs:write</c>. Honours <c>Idempotency-Key</c>. Errors as for dispatch, plus 422 BATCH_TOO_LARGE.
     /// </remarks>
     [HttpPost("batch")]
@@ -155,7 +170,7 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
             return problem;
         }
         var errors = new AiJobRequests.Errors();
-        var (jobs, sequential) = AiJobRequests.ParseBatch(body, errors, out var tooLarge);
+        var (jobs, sequential, callbackUrl) = AiJobRequests.ParseBatch(body, errors, callbackOptions.Value.AllowPrivateNetworks, out var tooLarge);
         if (tooLarge)
         {
             return Problems.Result(HttpContext, StatusCodes.Status422UnprocessableEntity, ErrorCodes.BatchTooLarge, "Batch too large",
@@ -165,7 +180,11 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
         {
             return Problems.Validation(HttpContext, errors.UnknownType ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors.Fields);
         }
-        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), jobs, batch: sequential, HttpContext.RequestAborted);
+        if (callbackUrl is not null && !await secrets.ExistsAsync(User.WorkspaceId(), HttpContext.RequestAborted))
+        {
+            return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, CallbackRequests.NoSecret());
+        }
+        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), jobs, batch: sequential, HttpContext.RequestAborted, callbackUrl);
         if (result is DispatchResult.QueueFull full)
         {
             return QueueFull(full);
@@ -173,7 +192,7 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
         var accepted = (DispatchResult.Accepted)result;
         Response.Headers.Location = $"/api/ai-jobs/batch/{accepted.BatchId}";
         return StatusCode(StatusCodes.Status202Accepted, new Envelope<AcceptedBatchDto>(new AcceptedBatchDto(
-            accepted.BatchId!, sequential, accepted.Jobs.Select(j => new BatchJobDto(j.Id, j.Type, JobStatus.Queued.Name())).ToList())));
+            accepted.BatchId!, sequential, accepted.Jobs.Select(j => new BatchJobDto(j.Id, j.Type, JobStatus.Queued.Name())).ToList(), callbackUrl)));
     }
 
     /// <summary>Get a batch</summary>
@@ -189,10 +208,89 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
     public async Task<IActionResult> GetBatch(string batchId)
     {
         var batch = PublicIds.IsBatchId(batchId) ? await reader.GetBatchAsync(User.WorkspaceId(), batchId, HttpContext.RequestAborted) : null;
-        return batch is null
-            ? Problems.NotFound(HttpContext, $"No batch {Shorten(batchId)} in this workspace.")
-            : Ok(new Envelope<BatchDto>(BatchDto.From(batch)));
+        return batch is null ? BatchNotFound(batchId) : Ok(new Envelope<BatchDto>(BatchDto.From(batch)));
     }
+
+    /// <summary>List a job's callback deliveries</summary>
+    /// <remarks>
+    /// Every callback of the job (one per terminal event; none without a <c>callback_url</c>), with each attempt: when,
+    /// the receiver's HTTP status (null when none came), the error, and how long it took. <c>status</c> is pending (an
+    /// attempt is due or a retry is scheduled for <c>next_attempt_at</c>), delivered (a 2xx answer) or failed (410 Gone, or
+    /// the last retry failed). Scope <c>ai-jobs:read</c> or any read scope. Another workspace's id answers 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("{id}/callbacks")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<Envelope<IReadOnlyList<CallbackDeliveryDto>>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> JobCallbacks(string id)
+    {
+        var workspace = User.WorkspaceId();
+        if (!PublicIds.IsJobId(id) || await reader.GetAsync(workspace, id, HttpContext.RequestAborted) is null)
+        {
+            return JobNotFound(id);
+        }
+        return Ok(await DeliveriesAsync(workspace, id));
+    }
+
+    /// <summary>List a batch's callback deliveries</summary>
+    /// <remarks>
+    /// The batch's own callback (<c>ai_job_batch.completed</c>, sent once all its jobs ended) with its attempts; each job's
+    /// callbacks are at <c>GET /api/ai-jobs/{id}/callbacks</c>. Scope <c>ai-jobs:read</c>. Another workspace's batch answers
+    /// 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("batch/{batchId}/callbacks")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<Envelope<IReadOnlyList<CallbackDeliveryDto>>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> BatchCallbacks(string batchId)
+    {
+        var workspace = User.WorkspaceId();
+        if (!PublicIds.IsBatchId(batchId) || await reader.GetBatchAsync(workspace, batchId, HttpContext.RequestAborted) is null)
+        {
+            return BatchNotFound(batchId);
+        }
+        return Ok(await DeliveriesAsync(workspace, batchId));
+    }
+
+    /// <summary>Stream a job's status changes</summary>
+    /// <remarks>
+    /// Server-Sent Events (<c>text/event-stream</c>): first the job as its GET shows it, then one <c>event: status</c> per
+    /// change, each with an <c>id</c> and <c>data</c> = the GET's <c>data</c> on one line; a comment line (<c>: heartbeat</c>)
+    /// after 15 s without an event; once the job is completed, failed or cancelled, <c>event: end</c> (data
+    /// <c>{"status": ...}</c>) and the stream closes. Scope <c>ai-jobs:read</c> or any read scope. Another workspace's id
+    /// answers 404 JOB_NOT_FOUND. Try <c>curl -N</c>.
+    /// </remarks>
+    [HttpGet("{id}/events")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> JobEvents(string id)
+    {
+        var job = PublicIds.IsJobId(id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
+        return job is null ? JobNotFound(id) : new EventStreamResult(WatchKind.Job, id, representations.Job(job));
+    }
+
+    /// <summary>Stream a batch's status changes</summary>
+    /// <remarks>
+    /// Server-Sent Events as for a job: the batch as its GET shows it (its jobs, counts and overall status), then one
+    /// <c>event: status</c> per change of any of that, a heartbeat comment after 15 s of silence, and <c>event: end</c>
+    /// once the overall status is completed, failed or cancelled. Scope <c>ai-jobs:read</c>. Another workspace's batch
+    /// answers 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("batch/{batchId}/events")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> BatchEvents(string batchId)
+    {
+        var batch = PublicIds.IsBatchId(batchId) ? await reader.GetBatchAsync(User.WorkspaceId(), batchId, HttpContext.RequestAborted) : null;
+        return batch is null ? BatchNotFound(batchId) : new EventStreamResult(WatchKind.Batch, batchId, representations.Batch(batch));
+    }
+
+    private async Task<Envelope<IReadOnlyList<CallbackDeliveryDto>>> DeliveriesAsync(long workspace, string subjectId) =>
+        new((await deliveries.ForSubjectAsync(workspace, subjectId, HttpContext.RequestAborted)).Select(CallbackDeliveryDto.From).ToList());
+
+    private ObjectResult BatchNotFound(string batchId) => Problems.NotFound(HttpContext, $"No batch {Shorten(batchId)} in this workspace.");
 
     private ObjectResult JobNotFound(string id) => Problems.NotFound(HttpContext, $"No job {Shorten(id)} in this workspace.");
 
@@ -210,9 +308,17 @@ public sealed class AiJobsController(JobDispatcher dispatcher, JobStatusReader r
 /// <param name="Type">pricing_recalculate, review_sentiment, return_classify, llm_visibility_score, competitor_scan or listing_optimize.</param>
 /// <param name="Params">Per type: skus (1..1000 strings; required for pricing_recalculate, llm_visibility_score, competitor_scan, listing_optimize), marketplace (e.g. amazon_us), apply (boolean), since_days / window_days (1..3650), assistants (names).</param>
 /// <param name="Priority">low, normal (default) or high.</param>
-public sealed record DispatchJobRequest(string Type, System.Text.Json.JsonElement? Params = null, string? Priority = null);
+/// <param name="CallbackUrl">Optional absolute http(s) URL (at most 2048 characters, no user:password@) that gets a signed POST of the job's terminal state.</param>
+public sealed record DispatchJobRequest(string Type, System.Text.Json.JsonElement? Params = null, string? Priority = null, string? CallbackUrl = null);
+
+/// <summary>One job of a batch (for the OpenAPI document).</summary>
+/// <param name="Type">As for dispatch.</param>
+/// <param name="Params">As for dispatch.</param>
+/// <param name="Priority">low, normal (default) or high.</param>
+public sealed record BatchJobRequest(string Type, System.Text.Json.JsonElement? Params = null, string? Priority = null);
 
 /// <summary>Body of <c>POST /api/ai-jobs/batch</c> (for the OpenAPI document).</summary>
 /// <param name="Jobs">1 to 20 jobs.</param>
 /// <param name="Sequential">Run in order, each after the previous completed (default false: in parallel).</param>
-public sealed record DispatchBatchRequest(IReadOnlyList<DispatchJobRequest> Jobs, bool? Sequential = null);
+/// <param name="CallbackUrl">Optional URL for every job's terminal state and, once all ended, the batch's (event ai_job_batch.completed).</param>
+public sealed record DispatchBatchRequest(IReadOnlyList<BatchJobRequest> Jobs, bool? Sequential = null, string? CallbackUrl = null);

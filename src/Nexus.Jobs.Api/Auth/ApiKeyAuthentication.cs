@@ -57,6 +57,9 @@ public sealed class ApiKeyAuthenticationHandler(
 /// <summary>The key must carry a scope granting the operation.</summary>
 public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement;
 
+/// <summary>The key must carry a scope granting any one of <see cref="Scopes"/>.</summary>
+public sealed record AnyScopeRequirement(IReadOnlyList<string> Scopes) : IAuthorizationRequirement;
+
 /// <summary><c>X-Tenant-ID</c>, when sent, must name the key's workspace.</summary>
 public sealed record TenantRequirement : IAuthorizationRequirement;
 
@@ -86,19 +89,27 @@ public sealed class NexusAuthorizationHandler(IHttpContextAccessor accessor) : I
                     }
                     break;
                 case ScopeRequirement scope:
-                    var held = user.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => c.Value).ToList();
-                    if (Scopes.Grants(held, scope.Scope))
-                    {
-                        context.Succeed(requirement);
-                    }
-                    else
-                    {
-                        context.Fail(new AuthorizationFailureReason(this, $"{ErrorCodes.InsufficientScope}:{scope.Scope}"));
-                    }
+                    Check(context, requirement, user, [scope.Scope]);
+                    break;
+                case AnyScopeRequirement any:
+                    Check(context, requirement, user, any.Scopes);
                     break;
             }
         }
         return Task.CompletedTask;
+    }
+
+    private void Check(AuthorizationHandlerContext context, IAuthorizationRequirement requirement, ClaimsPrincipal user, IReadOnlyList<string> scopes)
+    {
+        var held = user.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => c.Value).ToList();
+        if (scopes.Any(s => Scopes.Grants(held, s)))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, $"{ErrorCodes.InsufficientScope}:{string.Join(" or ", scopes)}"));
+        }
     }
 }
 
@@ -149,6 +160,9 @@ public static class Policies
     public const string CatalogWrite = "scope:" + Scopes.CatalogWrite;
     public const string CatalogRead = "scope:" + Scopes.CatalogRead;
 
+    /// <summary>The callback secret is the workspace's, for both APIs: either write scope may rotate it.</summary>
+    public const string CallbackSecret = "scope:" + Scopes.AiJobsWrite + "|" + Scopes.RecordWrite;
+
     public static IServiceCollection AddNexusAuth(this IServiceCollection services)
     {
         services.AddHttpContextAccessor();
@@ -162,6 +176,10 @@ public static class Policies
                 .RequireAuthenticatedUser()
                 .AddRequirements(new TenantRequirement(), new ScopeRequirement(scope)));
         }
+        builder.AddPolicy(CallbackSecret, p => p
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .AddRequirements(new TenantRequirement(), new AnyScopeRequirement([Scopes.AiJobsWrite, Scopes.RecordWrite])));
         services.AddSingleton<IAuthorizationHandler, NexusAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;

@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace Nexus.Jobs.Api.Cli;
 
-/// <summary>Operator commands on the service's own entry point: <c>keys create|list|revoke</c>, <c>migrate</c>, <c>dashboard hash-password</c>.</summary>
+/// <summary>Operator commands on the service's own entry point: <c>keys create|list|revoke</c>, <c>callbacks rotate-secret</c>, <c>migrate</c>, <c>dashboard hash-password</c>.</summary>
 /// <remarks>
 /// They use the same configuration and database as the service: <c>ConnectionStrings:Jobs</c> when set, else the
 /// embedded cluster in the same folder (joined if the service is running, started and stopped again if not).
@@ -15,7 +15,7 @@ namespace Nexus.Jobs.Api.Cli;
 /// </remarks>
 public static class Cli
 {
-    private static readonly string[] Commands = ["keys", "migrate", "dashboard", "seed-demo", "help", "--help"];
+    private static readonly string[] Commands = ["keys", "callbacks", "migrate", "dashboard", "seed-demo", "help", "--help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
 
@@ -30,6 +30,7 @@ public static class Cli
                 ["keys", "create"] => await CreateKeyAsync(configArgs, Workspace(options), Scopes(options)),
                 ["keys", "list"] => await ListKeysAsync(configArgs, Workspace(options)),
                 ["keys", "revoke", var id] => await RevokeKeyAsync(configArgs, KeyId(id)),
+                ["callbacks", "rotate-secret"] => await RotateCallbackSecretAsync(configArgs, Workspace(options)),
                 ["migrate"] => await MigrateAsync(configArgs),
                 ["seed-demo"] => await SeedDemoAsync(configArgs, options.ContainsKey("workspace") ? Workspace(options) : null),
                 ["dashboard", "hash-password"] => HashPassword(),
@@ -86,6 +87,17 @@ public static class Cli
             return 1;
         }
         Console.WriteLine($"Revoked {id}.");
+        return 0;
+    }
+
+    private static async Task<int> RotateCallbackSecretAsync(string[] configArgs, long workspace)
+    {
+        await using var db = await OpenAsync(configArgs);
+        await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
+        var secret = await new Jobs.Callbacks.CallbackSecrets(dataSource).RotateAsync(workspace, CancellationToken.None);
+        Console.WriteLine($"Callback secret of workspace {workspace} set at {secret.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}Z; callbacks are signed with it from now on.");
+        Console.WriteLine("The secret is shown once; store it now:");
+        Console.WriteLine(secret.Secret);
         return 0;
     }
 
@@ -251,6 +263,7 @@ public static class Cli
               keys create --workspace N --scopes a,b[,c]   create an API key; prints it alone on the last line
               keys list --workspace N                      list a workspace's keys (never their secrets)
               keys revoke <key id>                         revoke a key (key_...)
+              callbacks rotate-secret --workspace N        create or replace the workspace's callback signing secret; prints it alone on the last line
               migrate                                      apply the database migrations and Hangfire's schema
               seed-demo [--workspace N]                    a demo workspace (insights and commerce data); a key with every scope last
               dashboard hash-password                      hash a dashboard operator password read from stdin

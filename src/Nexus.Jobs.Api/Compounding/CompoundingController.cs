@@ -2,10 +2,14 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Nexus.Jobs.Api.Callbacks;
 using Nexus.Jobs.Api.AiJobs;
 using Nexus.Jobs.Api.Auth;
 using Nexus.Jobs.Api.Errors;
+using Nexus.Jobs.Api.Events;
 using Nexus.Jobs.Api.Http;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Compounding;
 
 namespace Nexus.Jobs.Api.Compounding;
@@ -16,9 +20,11 @@ namespace Nexus.Jobs.Api.Compounding;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, Problems.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, Problems.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, Problems.ContentType)]
-public sealed class CompoundingController(CompoundingDispatcher dispatcher, CompoundingReader reader, CompoundingOutputs outputs) : ControllerBase
+public sealed class CompoundingController(
+    CompoundingDispatcher dispatcher, CompoundingReader reader, CompoundingOutputs outputs, CallbackSecrets secrets,
+    CallbackDeliveryReader deliveries, Representations representations, IOptions<CallbackOptions> callbackOptions) : ControllerBase
 {
-    private static readonly string[] TriggerFields = ["job_type", "dry_run"];
+    private static readonly string[] TriggerFields = ["job_type", "dry_run", CallbackRequests.Field];
 
     /// <summary>Trigger compounding job</summary>
     /// <remarks>
@@ -26,6 +32,9 @@ public sealed class CompoundingController(CompoundingDispatcher dispatcher, Comp
     /// <c>job_run_id</c>; poll <c>GET /v1/compounding/jobs/{job_run_id}</c> until it is completed or failed.
     /// <c>dry_run: true</c> computes and reports the same counts and persists nothing but the run's own record.
     /// Two runs of one pipeline on one workspace never execute at the same time (the second waits).
+    /// With <c>callback_url</c> (absolute http or https, at most 2048 characters, no user:password@; the workspace needs a
+    /// callback secret first, see <c>POST /v1/callbacks/secret</c>) the run's end is POSTed there, signed: event
+    /// <c>compounding_run.completed</c> or <c>compounding_run.failed</c>, <c>data</c> as the run's GET.
     /// Scope <c>record.write</c>. Honours <c>Idempotency-Key</c>. Errors: 422 INVALID_JOB_TYPE / VALIDATION_FAILED, 400/415 MALFORMED_REQUEST.
     /// </remarks>
     [HttpPost("compounding/trigger")]
@@ -49,6 +58,7 @@ public sealed class CompoundingController(CompoundingDispatcher dispatcher, Comp
         var fields = new JsonFields(body, "", TriggerFields, errors);
         var jobType = fields.RequiredString("job_type");
         var dryRun = fields.OptionalBool("dry_run", false);
+        var callbackUrl = CallbackRequests.OptionalUrl(fields, callbackOptions.Value.AllowPrivateNetworks);
         var unknownType = false;
         if (jobType is not null && !CompoundingJobTypes.IsKnown(jobType))
         {
@@ -60,9 +70,13 @@ public sealed class CompoundingController(CompoundingDispatcher dispatcher, Comp
             return Problems.Validation(HttpContext, unknownType && errors.Count == 1 ? ErrorCodes.InvalidJobType : ErrorCodes.ValidationFailed, errors);
         }
         var workspace = User.WorkspaceId();
-        var (runId, _) = await dispatcher.DispatchAsync(workspace, jobType!, dryRun, "api", HttpContext.RequestAborted);
+        if (callbackUrl is not null && !await secrets.ExistsAsync(workspace, HttpContext.RequestAborted))
+        {
+            return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, CallbackRequests.NoSecret());
+        }
+        var (runId, _) = await dispatcher.DispatchAsync(workspace, jobType!, dryRun, "api", HttpContext.RequestAborted, callbackUrl);
         Response.Headers.Location = $"/v1/compounding/jobs/{runId}";
-        return StatusCode(StatusCodes.Status202Accepted, new TriggerAccepted(runId, jobType!, workspace, dryRun, "accepted", true));
+        return StatusCode(StatusCodes.Status202Accepted, new TriggerAccepted(runId, jobType!, workspace, dryRun, "accepted", true, callbackUrl));
     }
 
     /// <summary>Get compounding job status</summary>
@@ -78,11 +92,54 @@ public sealed class CompoundingController(CompoundingDispatcher dispatcher, Comp
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
     public async Task<IActionResult> Get(string jobRunId)
     {
-        var run = Guid.TryParseExact(jobRunId, "D", out var id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
-        return run is null
-            ? Problems.NotFound(HttpContext, $"No compounding run {(jobRunId.Length > 64 ? jobRunId[..64] : jobRunId)} in this workspace.")
-            : Ok(RunDto.From(run));
+        var run = await FindAsync(jobRunId);
+        return run is null ? RunNotFound(jobRunId) : Ok(RunDto.From(run));
     }
+
+    /// <summary>List a compounding run's callback deliveries</summary>
+    /// <remarks>
+    /// The run's callback (one per terminal event; none without a <c>callback_url</c>) with each attempt: when, the
+    /// receiver's HTTP status (null when none came), the error, and how long it took. <c>status</c> is pending (an attempt
+    /// is due or a retry is scheduled for <c>next_attempt_at</c>), delivered or failed. Scope <c>record.read</c>. Unknown or
+    /// another workspace's ids: 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("compounding/jobs/{jobRunId}/callbacks")]
+    [Authorize(Policy = Policies.RecordRead)]
+    [ProducesResponseType<Envelope<IReadOnlyList<CallbackDeliveryDto>>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> RunCallbacks(string jobRunId)
+    {
+        var run = await FindAsync(jobRunId);
+        if (run is null)
+        {
+            return RunNotFound(jobRunId);
+        }
+        var found = await deliveries.ForSubjectAsync(run.WorkspaceId, run.Id.ToString("D"), HttpContext.RequestAborted);
+        return Ok(new Envelope<IReadOnlyList<CallbackDeliveryDto>>(found.Select(CallbackDeliveryDto.From).ToList()));
+    }
+
+    /// <summary>Stream a compounding run's status changes</summary>
+    /// <remarks>
+    /// Server-Sent Events (<c>text/event-stream</c>): first the run as its GET shows it, then one <c>event: status</c> per
+    /// change (with an <c>id</c>, <c>data</c> = the GET's body on one line), a heartbeat comment after 15 s of silence, and
+    /// <c>event: end</c> once it is completed or failed, after which the stream closes. Scope <c>record.read</c>. Unknown or
+    /// another workspace's ids: 404 JOB_NOT_FOUND.
+    /// </remarks>
+    [HttpGet("compounding/jobs/{jobRunId}/events")]
+    [Authorize(Policy = Policies.RecordRead)]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    public async Task<IActionResult> RunEvents(string jobRunId)
+    {
+        var run = await FindAsync(jobRunId);
+        return run is null ? RunNotFound(jobRunId) : new EventStreamResult(WatchKind.Run, run.Id.ToString("D"), representations.Run(run));
+    }
+
+    private async Task<RunView?> FindAsync(string jobRunId) =>
+        Guid.TryParseExact(jobRunId, "D", out var id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
+
+    private ObjectResult RunNotFound(string jobRunId) =>
+        Problems.NotFound(HttpContext, $"No compounding run {(jobRunId.Length > 64 ? jobRunId[..64] : jobRunId)} in this workspace.");
 
     /// <summary>List compounding jobs</summary>
     /// <remarks>

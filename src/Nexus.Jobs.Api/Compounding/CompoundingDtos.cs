@@ -6,16 +6,17 @@ namespace Nexus.Jobs.Api.Compounding;
 /// <summary>Body of <c>POST /v1/compounding/trigger</c>.</summary>
 /// <param name="JobType">consolidation, pattern_detection, playbook_synthesis, decay_sweep or metrics.</param>
 /// <param name="DryRun">Compute and report the same counts, persisting nothing but the run's own record.</param>
-public sealed record TriggerRequest(string JobType, bool? DryRun = null);
+/// <param name="CallbackUrl">Optional absolute http(s) URL (at most 2048 characters, no user:password@) that gets a signed POST when the run completes or fails.</param>
+public sealed record TriggerRequest(string JobType, bool? DryRun = null, string? CallbackUrl = null);
 
 /// <summary>The seed's 202 answer to a trigger.</summary>
-public sealed record TriggerAccepted(Guid JobRunId, string JobType, long WorkspaceId, bool DryRun, string Status, bool Success);
+public sealed record TriggerAccepted(Guid JobRunId, string JobType, long WorkspaceId, bool DryRun, string Status, bool Success, string? CallbackUrl);
 
 /// <summary>A compounding run's status (the public Nex field list, plus where it came from).</summary>
 public sealed record RunDto(
     Guid JobRunId, string JobType, long WorkspaceId, string Status, bool DryRun, string Trigger,
     int? InsightsScanned, int? InsightsAffected, int? CandidatesCreated, int? Errors,
-    DateTime StartedAt, DateTime? CompletedAt, long? DurationMs, JsonElement? ErrorDetails)
+    DateTime StartedAt, DateTime? CompletedAt, long? DurationMs, JsonElement? ErrorDetails, string? CallbackUrl)
 {
     public static RunDto From(RunView v)
     {
@@ -26,7 +27,8 @@ public sealed record RunDto(
             finished ? v.CompletedAt : null, finished ? v.DurationMs : null,
             status == "failed" && v.ErrorDetails is not null ? JsonDocument.Parse(v.ErrorDetails).RootElement.Clone()
                 : status == "failed" ? JsonDocument.Parse("""{"code":"RUN_LOST","message":"The run ended without a recorded outcome.","exception_type":null,"attempt":0}""").RootElement.Clone()
-                : null);
+                : null,
+            v.CallbackUrl);
     }
 }
 

@@ -115,7 +115,7 @@ public sealed class HangfireServerHealthCheck(JobStorage storage, IOptions<Worke
     }
 }
 
-/// <summary>Queue depth per queue as an observable gauge, read at most every 5 seconds.</summary>
+/// <summary>Queue depth per queue (the AI-job queues and the callback queue) as an observable gauge, read at most every 5 seconds.</summary>
 public sealed class QueueDepthGauge
 {
     private readonly NpgsqlDataSource _dataSource;
@@ -140,7 +140,7 @@ public sealed class QueueDepthGauge
                     using var connection = _dataSource.OpenConnection();
                     var rows = connection.Query<(string, long)>(
                         "select queue, count(*) from hangfire.jobqueue where fetchedat is null group by queue").AsList();
-                    _last = Queues.All.Select(q => (q, rows.FirstOrDefault(r => r.Item1 == q).Item2)).ToList();
+                    _last = Queues.All.Append(Jobs.Callbacks.CallbackOptions.Queue).Select(q => (q, rows.FirstOrDefault(r => r.Item1 == q).Item2)).ToList();
                     _readAt = DateTime.UtcNow;
                 }
                 catch (NpgsqlException)

@@ -8,6 +8,7 @@ using Hangfire.Common;
 using Hangfire.Server;
 using Hangfire.States;
 using Microsoft.Extensions.Logging;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Platform;
 using Npgsql;
 
@@ -17,7 +18,7 @@ namespace Nexus.Jobs.Compounding;
 public sealed record RunView(
     Guid Id, long WorkspaceId, string JobType, bool DryRun, string Trigger, DateTime CreatedAt, string? Outcome,
     DateTime? CompletedAt, long? DurationMs, int? InsightsScanned, int? InsightsAffected, int? CandidatesCreated, int? Errors,
-    string? ErrorDetails, string? HangfireState)
+    string? ErrorDetails, string? HangfireState, string? CallbackUrl)
 {
     /// <summary>accepted, running, completed or failed (a run an operator deleted counts as failed).</summary>
     public string Status => StatusMapping.Map(Outcome, HangfireState) switch
@@ -38,11 +39,12 @@ public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgrou
     private static readonly MethodInfo RunMethod = typeof(CompoundingRunner).GetMethod(nameof(CompoundingRunner.RunAsync))!;
 
     private const string InsertSql = """
-        insert into nexus.compounding_runs (id, workspace_id, job_type, dry_run, trigger, hangfire_job_id, created_at)
-        values (@Id, @WorkspaceId, @JobType, @DryRun, @Trigger, @HangfireJobId, @CreatedAt)
+        insert into nexus.compounding_runs (id, workspace_id, job_type, dry_run, trigger, hangfire_job_id, created_at, callback_url)
+        values (@Id, @WorkspaceId, @JobType, @DryRun, @Trigger, @HangfireJobId, @CreatedAt, @CallbackUrl)
         """;
 
-    public async Task<(Guid RunId, DateTime CreatedAt)> DispatchAsync(long workspaceId, string jobType, bool dryRun, string trigger, CancellationToken ct)
+    /// <param name="callbackUrl">Where to POST the run's terminal state, or null for no callback.</param>
+    public async Task<(Guid RunId, DateTime CreatedAt)> DispatchAsync(long workspaceId, string jobType, bool dryRun, string trigger, CancellationToken ct, string? callbackUrl = null)
     {
         var createdAt = Clock.UtcNowMicros();
         var runId = Guid.CreateVersion7(createdAt);
@@ -56,7 +58,7 @@ public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgrou
             await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
             {
                 Id = runId, WorkspaceId = workspaceId, JobType = jobType, DryRun = dryRun, Trigger = trigger,
-                HangfireJobId = hangfireId, CreatedAt = createdAt,
+                HangfireJobId = hangfireId, CreatedAt = createdAt, CallbackUrl = callbackUrl,
             }, cancellationToken: ct));
         }
         scope.Complete();
@@ -71,7 +73,7 @@ public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgrou
 /// again after it completed does nothing, and the pipelines are idempotent for one run (they compute from the run's
 /// own timestamp and write deterministic rows), so a run executed twice leaves the state of one.
 /// </remarks>
-public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<IPipeline> pipelines, ILogger<CompoundingRunner> logger)
+public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<IPipeline> pipelines, CallbackOutbox outbox, ILogger<CompoundingRunner> logger)
 {
     private const string LoadSql = """
         select job_type as JobType, dry_run as DryRun, outcome as Outcome, created_at as CreatedAt
@@ -80,13 +82,13 @@ public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<I
 
     private const string LockSql = "select pg_advisory_xact_lock(hashtext(@Key))";
 
-    private const string CompleteSql = """
+    private static readonly string CompleteSql = CallbackOutbox.RunOutcomeSql("""
         update nexus.compounding_runs
         set outcome = 'completed', executed_at = @ExecutedAt, completed_at = @CompletedAt, duration_ms = @DurationMs,
             insights_scanned = @InsightsScanned, insights_affected = @InsightsAffected, candidates_created = @CandidatesCreated,
             errors = @Errors, error_details = null
         where id = @Id and (outcome is null or outcome = 'failed')
-        """;
+        """, CallbackEvents.RunCompleted);
 
     [DisplayName("{1} run {0} (workspace {2})")]
     public async Task RunAsync(Guid runId, string jobType, long workspaceId, PerformContext? context, CancellationToken cancellationToken)
@@ -113,7 +115,7 @@ public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<I
             await tx.RollbackAsync(cancellationToken);
         }
         var completedAt = Clock.UtcNowMicros();
-        await connection.ExecuteAsync(new CommandDefinition(CompleteSql, new
+        var delivery = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(CompleteSql, new
         {
             Id = runId, ExecutedAt = executedAt, CompletedAt = completedAt,
             DurationMs = (long)Math.Round((completedAt - run.CreatedAt).TotalMilliseconds),
@@ -123,6 +125,7 @@ public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<I
         {
             await tx.CommitAsync(CancellationToken.None);
         }
+        outbox.AfterRunOutcome(delivery);
     }
 
     private sealed record RunRow(string JobType, bool DryRun, string? Outcome, DateTime CreatedAt);
@@ -131,12 +134,12 @@ public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<I
 /// <summary>Reads compounding runs with their live status, in one round trip each.</summary>
 public sealed class CompoundingReader(NpgsqlDataSource dataSource)
 {
-    private const string Select = """
+    internal const string Select = """
         select r.id as Id, r.workspace_id as WorkspaceId, r.job_type as JobType, r.dry_run as DryRun, r.trigger as Trigger,
                r.created_at as CreatedAt, r.outcome as Outcome, r.completed_at as CompletedAt, r.duration_ms as DurationMs,
                r.insights_scanned as InsightsScanned, r.insights_affected as InsightsAffected,
                r.candidates_created as CandidatesCreated, r.errors as Errors, r.error_details::text as ErrorDetails,
-               h.statename as HangfireState
+               h.statename as HangfireState, r.callback_url as CallbackUrl
         from nexus.compounding_runs r left join hangfire.job h on h.id = r.hangfire_job_id
         """;
 

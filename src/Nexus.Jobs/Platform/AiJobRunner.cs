@@ -4,28 +4,29 @@ using Dapper;
 using Hangfire;
 using Hangfire.Server;
 using Microsoft.Extensions.Logging;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
 using Npgsql;
 
 namespace Nexus.Jobs.Platform;
 
 /// <summary>The Hangfire entry point of every AI job: loads the record, runs the executor, records the result.</summary>
-public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors executors, ILogger<AiJobRunner> logger)
+public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors executors, CallbackOutbox outbox, ILogger<AiJobRunner> logger)
 {
     // One round trip: the record and Hangfire's retry counter (a job parameter, JSON text such as "2").
     private const string LoadSql = """
-        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome,
+        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome, callback_url as CallbackUrl,
                (select p.value from hangfire.jobparameter p where p.jobid = @HangfireId and p.name = 'RetryCount') as RetryCount
         from nexus.ai_jobs where id = @Id
         """;
 
     // 'failed' may be overwritten: an operator can requeue a failed job from the dashboard.
-    private const string CompleteSql = """
+    private static readonly JobOutcomeStatement CompleteSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'completed', result = @Result::json, error = null,
             started_at = @StartedAt, completed_at = @CompletedAt, retry_count = @RetryCount
         where id = @Id and (outcome is null or outcome = 'failed')
-        """;
+        """, CallbackEvents.JobCompleted);
 
     /// <summary>Runs the job. The arguments after <paramref name="jobId"/> are for the dashboard's benefit.</summary>
     [DisplayName("{1} {0} (workspace {2})")]
@@ -57,21 +58,23 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
 
         var result = await executors.ExecuteAsync(execution, cancellationToken);
 
+        List<JobOutcomeRow> ended;
         await using (var connection = await dataSource.OpenConnectionAsync(CancellationToken.None))
         {
             // Not cancellable: the work is done, and losing its result to a shutdown would mean doing it again.
-            await connection.ExecuteAsync(CompleteSql, new
+            ended = (await connection.QueryAsync<JobOutcomeRow>(CompleteSql.For(row.CallbackUrl), new
             {
                 Id = jobId,
                 Result = result.ToJsonString(),
                 StartedAt = startedAt,
                 CompletedAt = Clock.UtcNowMicros(),
                 RetryCount = retryCount,
-            });
+            })).AsList();
         }
+        outbox.AfterJobOutcomes(ended);
     }
 
-    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome, string? RetryCount);
+    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome, string? CallbackUrl, string? RetryCount);
 }
 
 /// <summary>UTC now, truncated to PostgreSQL's microsecond precision so values round-trip exactly.</summary>

@@ -8,19 +8,21 @@ using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
 using Npgsql;
 
 namespace Nexus.Jobs.Platform;
 
-/// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>.</summary>
+/// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>
+/// (and, for callback deliveries, by the callback back-off).</summary>
 /// <remarks>Registered in DI rather than in the static <c>GlobalJobFilters</c>, so two hosts in one process (tests) keep their own.</remarks>
-public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, JobOutcomeFilter outcome, TracingFilter tracing) : IJobFilterProvider
+public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing) : IJobFilterProvider
 {
     public IEnumerable<JobFilter> GetFilters(Job job) =>
         JobFilterProviders.Providers.GetFilters(job)
             .Where(f => f.Instance is not AutomaticRetryAttribute)
-            .Append(new JobFilter(retry, JobFilterScope.Global, 20))
+            .Append(new JobFilter(job?.Type == typeof(CallbackSender) ? callbackRetry.Attribute : retry, JobFilterScope.Global, 20))
             .Append(new JobFilter(outcome, JobFilterScope.Global, 30))
             .Append(new JobFilter(tracing, JobFilterScope.Global, 40));
 }
@@ -62,9 +64,10 @@ public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) :
 /// Hangfire treats Failed as not final, so a continuation waiting on a failed job would wait forever; and when a
 /// job is deleted, Hangfire deletes its continuations itself, through its static filter providers, so this filter
 /// never sees those. Either way the filter of the job that ended the batch gives every later job the outcome
-/// <c>cancelled</c> with a reason naming it.
+/// <c>cancelled</c> with a reason naming it. Each outcome write also queues the subject's callback delivery, if it has a
+/// callback URL (see <see cref="CallbackOutbox"/>).
 /// </remarks>
-public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<JobOutcomeFilter> logger) : IApplyStateFilter
+public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvider services, CallbackOutbox outbox, ILogger<JobOutcomeFilter> logger) : IApplyStateFilter
 {
     /// <summary>Marks deletion reasons written by the platform: the text after it is the public reason.</summary>
     public const string ReasonPrefix = "nexus: ";
@@ -73,33 +76,34 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     public const string CascadePrefix = "nexus-cascade: ";
 
     private const string JobSql = """
-        select j.id as Id, j.batch_id as BatchId, j.batch_position as Position, coalesce(b.sequential, false) as Sequential
+        select j.id as Id, j.batch_id as BatchId, j.batch_position as Position, coalesce(b.sequential, false) as Sequential,
+               j.callback_url as CallbackUrl
         from nexus.ai_jobs j left join nexus.ai_batches b on b.id = j.batch_id
         where j.id = @Id
         """;
 
-    private const string FailSql = """
+    private static readonly JobOutcomeStatement FailSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'failed', error = @Error::jsonb, retry_count = @RetryCount, completed_at = @Now,
             started_at = coalesce(started_at,
                 (select max(s.createdat) from hangfire.state s where s.jobid = @HangfireId and s.name = 'Processing'))
         where id = @Id and outcome is null
-        """;
+        """, CallbackEvents.JobFailed);
 
-    private const string CancelSql = """
+    private static readonly JobOutcomeStatement CancelSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'cancelled', error = @Error::jsonb, completed_at = @Now
         where id = @Id and (outcome is null or outcome = 'failed')
-        """;
+        """, CallbackEvents.JobCancelled);
 
     // In a sequential batch nothing after a failed or cancelled job can ever start (each waits for its predecessor
     // to succeed), so their outcomes are final and written here, whoever deletes their Hangfire jobs.
-    private const string CancelLaterSql = """
+    // The jobs of a batch share the batch's callback URL.
+    private static readonly JobOutcomeStatement CancelLaterSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
         set outcome = 'cancelled', error = @Error::jsonb, completed_at = @Now
         where batch_id = @BatchId and batch_position > @Position and outcome is null
-        returning hangfire_job_id
-        """;
+        """, CallbackEvents.JobCancelled);
 
     public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
     {
@@ -133,12 +137,13 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     {
     }
 
-    private const string RunFailSql = """
+    // A cancelled run reads failed, so both report compounding_run.failed.
+    private static readonly string RunFailSql = CallbackOutbox.RunOutcomeSql("""
         update nexus.compounding_runs
         set outcome = @Outcome, error_details = @Details::jsonb, completed_at = @Now,
             duration_ms = (extract(epoch from (@Now - created_at)) * 1000)::bigint
         where id = @Id and outcome is null
-        """;
+        """, CallbackEvents.RunFailed);
 
     private void OnRunStateApplied(ApplyStateContext context, Guid runId)
     {
@@ -163,26 +168,36 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
             default:
                 return;
         }
-        using var connection = dataSource.OpenConnection();
-        connection.Execute(RunFailSql, new { Id = runId, Outcome = outcome, Details = details, Now = Clock.UtcNowMicros() });
+        Guid? delivery;
+        using (var connection = dataSource.OpenConnection())
+        {
+            delivery = connection.ExecuteScalar<Guid?>(RunFailSql, new { Id = runId, Outcome = outcome, Details = details, Now = Clock.UtcNowMicros() });
+        }
+        outbox.AfterRunOutcome(delivery);
     }
 
     private void OnFailed(ApplyStateContext context, string jobId, FailedState failed)
     {
         var code = failed.Exception is JobFailureException j ? j.Code : JobErrorCodes.HandlerError;
         _ = int.TryParse(context.Connection.GetJobParameter(context.BackgroundJob.Id, "RetryCount"), out var retryCount);
-        using var connection = dataSource.OpenConnection();
         var error = JsonSerializer.Serialize(new { code, message = failed.Exception.Message, retry_count = retryCount });
-        connection.Execute(FailSql, new
+        List<JobOutcomeRow> ended;
+        (List<long> Later, string Reason)? cascade = null;
+        using (var connection = dataSource.OpenConnection())
         {
-            Id = jobId, Error = error, RetryCount = retryCount, Now = Clock.UtcNowMicros(),
-            HangfireId = long.Parse(context.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture),
-        });
-        var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
-        if (record is { Sequential: true, BatchId: not null })
-        {
-            CancelLaterJobs(connection, record, $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) failed");
+            var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
+            ended = connection.Query<JobOutcomeRow>(FailSql.For(record?.CallbackUrl), new
+            {
+                Id = jobId, Error = error, RetryCount = retryCount, Now = Clock.UtcNowMicros(),
+                HangfireId = long.Parse(context.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture),
+            }).AsList();
+            if (record is { Sequential: true, BatchId: not null })
+            {
+                cascade = CancelLaterJobs(connection, record, $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) failed", ended);
+            }
         }
+        outbox.AfterJobOutcomes(ended);
+        DeleteAwaiting(cascade);
     }
 
     private void OnDeleted(ApplyStateContext context, string jobId, DeletedState deleted)
@@ -190,12 +205,6 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         if (context.OldStateName == FailedState.StateName)
         {
             // Removing a failed job from the dashboard does not make it cancelled: failed is final for clients.
-            return;
-        }
-        using var connection = dataSource.OpenConnection();
-        var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
-        if (record is null)
-        {
             return;
         }
         var reason = deleted.Reason ?? "";
@@ -216,30 +225,49 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         }
 
         var error = JsonSerializer.Serialize(new { code = JobErrorCodes.Cancelled, message = publicReason });
-        connection.Execute(CancelSql, new { Id = jobId, Error = error, Now = Clock.UtcNowMicros() });
-        if (record is { Sequential: true, BatchId: not null })
+        List<JobOutcomeRow> ended;
+        (List<long> Later, string Reason)? cascade = null;
+        using (var connection = dataSource.OpenConnection())
         {
-            CancelLaterJobs(connection, record, cascaded
-                ? publicReason
-                : $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) was cancelled");
+            var record = connection.QuerySingleOrDefault<JobRow>(JobSql, new { Id = jobId });
+            if (record is null)
+            {
+                return;
+            }
+            ended = connection.Query<JobOutcomeRow>(CancelSql.For(record.CallbackUrl), new { Id = jobId, Error = error, Now = Clock.UtcNowMicros() }).AsList();
+            if (record is { Sequential: true, BatchId: not null })
+            {
+                cascade = CancelLaterJobs(connection, record, cascaded
+                    ? publicReason
+                    : $"Cancelled because {jobId} (job {record.Position + 1} of {record.BatchId}) was cancelled", ended);
+            }
         }
+        outbox.AfterJobOutcomes(ended);
+        DeleteAwaiting(cascade);
     }
 
-    private void CancelLaterJobs(NpgsqlConnection connection, JobRow record, string reason)
+    /// <summary>Writes <c>cancelled</c> for every later job of the batch (adding them to <paramref name="ended"/>); returns their Hangfire jobs.</summary>
+    private static (List<long> Later, string Reason) CancelLaterJobs(NpgsqlConnection connection, JobRow record, string reason, List<JobOutcomeRow> ended)
     {
         var error = JsonSerializer.Serialize(new { code = JobErrorCodes.Cancelled, message = reason });
-        var later = connection.Query<long>(CancelLaterSql, new { record.BatchId, record.Position, Error = error, Now = Clock.UtcNowMicros() }).AsList();
-        if (later.Count == 0)
+        var later = connection.Query<JobOutcomeRow>(CancelLaterSql.For(record.CallbackUrl), new { record.BatchId, record.Position, Error = error, Now = Clock.UtcNowMicros() }).AsList();
+        ended.AddRange(later);
+        return (later.Select(r => r.HangfireJobId).ToList(), reason);
+    }
+
+    private void DeleteAwaiting((List<long> Later, string Reason)? cascade)
+    {
+        if (cascade is not { Later.Count: > 0 } c)
         {
             return;
         }
         // Hangfire leaves continuations of a failed job Awaiting forever (Failed is not final there): end them.
         // Those Hangfire already deleted (a deleted parent's continuations) are not Awaiting and are left as they are.
         var client = services.GetRequiredService<IBackgroundJobClient>();
-        foreach (var hangfireId in later)
+        foreach (var hangfireId in c.Later)
         {
             var changed = client.ChangeState(hangfireId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                new DeletedState { Reason = CascadePrefix + reason }, AwaitingState.StateName);
+                new DeletedState { Reason = CascadePrefix + c.Reason }, AwaitingState.StateName);
             if (!changed)
             {
                 logger.LogDebug("Batch job {HangfireId} was no longer awaiting; left as it is", hangfireId);
@@ -247,6 +275,6 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
         }
     }
 
-    private sealed record JobRow(string Id, string? BatchId, int? Position, bool Sequential);
+    private sealed record JobRow(string Id, string? BatchId, int? Position, bool Sequential, string? CallbackUrl);
 
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
 using Nexus.Jobs.Storage;
 using Npgsql;
@@ -67,14 +68,16 @@ public static class HangfireSetup
         services.AddSingleton<DispatchEstimates>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<JobStatusReader>();
+        services.AddSingleton<StatusSnapshotReader>();
         services.AddSingleton<JobCanceller>();
         services.AddSingleton<Auth.ApiKeys>();
         services.AddSingleton<Catalog.CatalogStore>();
+        services.AddNexusCallbacks();
         AiJobs.Handlers.HandlerSetup.AddBuiltInHandlers(services);
         return services;
     }
 
-    /// <summary>Adds the Hangfire server that runs jobs from the three priority queues.</summary>
+    /// <summary>Adds the Hangfire server that runs jobs from the three priority queues (and the callback server beside it).</summary>
     public static IServiceCollection AddNexusWorkers(this IServiceCollection services)
     {
         services.AddHangfireServer((sp, server) =>
@@ -94,6 +97,7 @@ public static class HangfireSetup
             host.ShutdownTimeout = workers.Value.ShutdownTimeout + TimeSpan.FromSeconds(10));
         services.AddHostedService<StuckFetchReaper>();
         services.AddHostedService<QueueListener>();
+        services.AddNexusCallbackServer();
         return services;
     }
 

@@ -50,13 +50,13 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         """;
 
     private const string InsertBatchSql = """
-        insert into nexus.ai_batches (id, workspace_id, sequential, job_count, created_at)
-        values (@Id, @WorkspaceId, @Sequential, @JobCount, @CreatedAt)
+        insert into nexus.ai_batches (id, workspace_id, sequential, job_count, created_at, callback_url, callback_pending)
+        values (@Id, @WorkspaceId, @Sequential, @JobCount, @CreatedAt, @CallbackUrl, @CallbackPending)
         """;
 
     private const string InsertJobSql = """
-        insert into nexus.ai_jobs (id, workspace_id, type, priority, params, batch_id, batch_position, hangfire_job_id, created_at, estimated_completion_at)
-        values (@Id, @WorkspaceId, @Type, @Priority, @Params::json, @BatchId, @Position, @HangfireJobId, @CreatedAt, @EstimatedCompletionAt)
+        insert into nexus.ai_jobs (id, workspace_id, type, priority, params, batch_id, batch_position, hangfire_job_id, created_at, estimated_completion_at, callback_url)
+        values (@Id, @WorkspaceId, @Type, @Priority, @Params::json, @BatchId, @Position, @HangfireJobId, @CreatedAt, @EstimatedCompletionAt, @CallbackUrl)
         """;
 
     /// <summary>Test seam: runs inside the transaction after the Hangfire jobs exist and before our records are written.</summary>
@@ -66,7 +66,8 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
     /// <param name="jobs">Validated jobs, in batch order.</param>
     /// <param name="batch">Null for a single job; otherwise whether the batch runs sequentially.</param>
     /// <param name="ct">Cancels the request.</param>
-    public async Task<DispatchResult> DispatchAsync(long workspaceId, IReadOnlyList<JobRequest> jobs, bool? batch, CancellationToken ct)
+    /// <param name="callbackUrl">Where to POST each job's terminal state (and a batch's, once all its jobs ended); null for none.</param>
+    public async Task<DispatchResult> DispatchAsync(long workspaceId, IReadOnlyList<JobRequest> jobs, bool? batch, CancellationToken ct, string? callbackUrl = null)
     {
         var cap = options.CurrentValue.MaxQueuedPerWorkspace;
         var createdAt = Clock.UtcNowMicros();
@@ -151,12 +152,13 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
             if (batchId is not null)
             {
                 await connection.ExecuteAsync(new CommandDefinition(InsertBatchSql,
-                    new { Id = batchId, WorkspaceId = workspaceId, Sequential = sequential, JobCount = jobs.Count, CreatedAt = createdAt }, cancellationToken: ct));
+                    new { Id = batchId, WorkspaceId = workspaceId, Sequential = sequential, JobCount = jobs.Count, CreatedAt = createdAt,
+                        CallbackUrl = callbackUrl, CallbackPending = callbackUrl is not null }, cancellationToken: ct));
             }
             await connection.ExecuteAsync(new CommandDefinition(InsertJobSql, accepted.Select((a, i) => new
             {
                 a.Id, WorkspaceId = workspaceId, a.Type, Priority = a.Priority.Name(), a.Params, a.BatchId, a.Position,
-                HangfireJobId = hangfireIds[i], a.CreatedAt, a.EstimatedCompletionAt,
+                HangfireJobId = hangfireIds[i], a.CreatedAt, a.EstimatedCompletionAt, CallbackUrl = callbackUrl,
             }), cancellationToken: ct));
         }
 
@@ -219,8 +221,9 @@ public sealed class DispatchEstimates(NpgsqlDataSource dataSource, IOptionsMonit
         where j.outcome is null and h.statename = 'Enqueued'
         group by j.type, j.priority;
 
+        -- AI-job workers only: a callback server (queue 'callbacks') runs no AI jobs.
         select coalesce(sum((data ->> 'WorkerCount')::int), 0)::int
-        from hangfire.server where lastheartbeat > now() - interval '2 minutes';
+        from hangfire.server where lastheartbeat > now() - interval '2 minutes' and not (data::jsonb -> 'Queues') @> '["callbacks"]';
         """;
 
     private static readonly string[] TypeNames = JobTypes.All.Select(t => t.Name).ToArray();

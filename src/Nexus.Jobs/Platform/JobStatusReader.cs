@@ -8,7 +8,8 @@ namespace Nexus.Jobs.Platform;
 public sealed record JobView(
     string Id, long WorkspaceId, string Type, string Priority, string Params, string? BatchId, int? BatchPosition,
     DateTime CreatedAt, DateTime EstimatedCompletionAt, string? Outcome, DateTime? StartedAt, DateTime? CompletedAt,
-    string? Result, string? Error, int RetryCount, long HangfireJobId, string? HangfireState, DateTime? ProcessingAt, string? HangfireRetryCount)
+    string? Result, string? Error, int RetryCount, long HangfireJobId, string? HangfireState, DateTime? ProcessingAt, string? HangfireRetryCount,
+    string? CallbackUrl = null)
 {
     public JobStatus Status => StatusMapping.Map(Outcome, HangfireState);
 
@@ -25,7 +26,7 @@ public sealed record JobView(
 public sealed record JobListQuery(string? Type, JobStatus? Status, DateTime? CreatedFrom, DateTime? CreatedBefore, int Limit, (DateTime CreatedAt, string Id)? After);
 
 /// <summary>A batch and its jobs in order.</summary>
-public sealed record BatchView(string Id, long WorkspaceId, bool Sequential, DateTime CreatedAt, IReadOnlyList<JobView> Jobs)
+public sealed record BatchView(string Id, long WorkspaceId, bool Sequential, DateTime CreatedAt, IReadOnlyList<JobView> Jobs, string? CallbackUrl = null)
 {
     /// <summary>
     /// queued: nothing started; running: some started or finished, some not yet; completed: all completed;
@@ -56,14 +57,15 @@ public sealed record BatchView(string Id, long WorkspaceId, bool Sequential, Dat
 /// <summary>Reads jobs: one round trip over our record and Hangfire's job, state and parameters.</summary>
 public sealed class JobStatusReader(NpgsqlDataSource dataSource)
 {
-    private const string Select = """
+    internal const string Select = """
         select j.id as Id, j.workspace_id as WorkspaceId, j.type as Type, j.priority as Priority, j.params::text as Params,
                j.batch_id as BatchId, j.batch_position as BatchPosition, j.created_at as CreatedAt,
                j.estimated_completion_at as EstimatedCompletionAt, j.outcome as Outcome, j.started_at as StartedAt,
                j.completed_at as CompletedAt, j.result::text as Result, j.error::text as Error, j.retry_count as RetryCount,
                j.hangfire_job_id as HangfireJobId, h.statename as HangfireState,
                (select max(s.createdat) from hangfire.state s where s.jobid = h.id and s.name = 'Processing') as ProcessingAt,
-               (select p.value from hangfire.jobparameter p where p.jobid = h.id and p.name = 'RetryCount') as HangfireRetryCount
+               (select p.value from hangfire.jobparameter p where p.jobid = h.id and p.name = 'RetryCount') as HangfireRetryCount,
+               j.callback_url as CallbackUrl
         from nexus.ai_jobs j left join hangfire.job h on h.id = j.hangfire_job_id
         """;
 
@@ -90,7 +92,7 @@ public sealed class JobStatusReader(NpgsqlDataSource dataSource)
     private const string ByIdSql = Select + " where j.id = @Id and j.workspace_id = @WorkspaceId";
 
     private const string BatchSql = """
-        select id as Id, workspace_id as WorkspaceId, sequential as Sequential, created_at as CreatedAt
+        select id as Id, workspace_id as WorkspaceId, sequential as Sequential, created_at as CreatedAt, callback_url as CallbackUrl
         from nexus.ai_batches where id = @Id and workspace_id = @WorkspaceId;
         """ + Select + " where j.batch_id = @Id and j.workspace_id = @WorkspaceId order by j.batch_position";
 
@@ -150,8 +152,8 @@ public sealed class JobStatusReader(NpgsqlDataSource dataSource)
         using var reader = await connection.QueryMultipleAsync(new CommandDefinition(BatchSql, new { Id = batchId, WorkspaceId = workspaceId }, cancellationToken: ct));
         var batch = await reader.ReadSingleOrDefaultAsync<BatchRow>();
         var jobs = (await reader.ReadAsync<JobView>()).ToList();
-        return batch is null ? null : new BatchView(batch.Id, batch.WorkspaceId, batch.Sequential, batch.CreatedAt, jobs);
+        return batch is null ? null : new BatchView(batch.Id, batch.WorkspaceId, batch.Sequential, batch.CreatedAt, jobs, batch.CallbackUrl);
     }
 
-    private sealed record BatchRow(string Id, long WorkspaceId, bool Sequential, DateTime CreatedAt);
+    internal sealed record BatchRow(string Id, long WorkspaceId, bool Sequential, DateTime CreatedAt, string? CallbackUrl);
 }

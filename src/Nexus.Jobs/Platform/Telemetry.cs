@@ -21,6 +21,7 @@ public static class NexusTelemetry
     public static readonly Counter<long> Cancelled = Meter.CreateCounter<long>("nexus.jobs.cancelled", "{job}", "Jobs cancelled");
     public static readonly Histogram<double> PickupLatency = Meter.CreateHistogram<double>("nexus.jobs.pickup_latency", "ms", "From creation (or a retry's re-queue) to execution start");
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("nexus.jobs.duration", "ms", "Execution time of one attempt");
+    public static readonly Counter<long> CallbackAttempts = Meter.CreateCounter<long>("nexus.callbacks.attempts", "{attempt}", "Callback delivery attempts by event and result (delivered, pending: retried, failed)");
 
     /// <summary>type and priority tags of a job (compounding runs: their pipeline, priority normal).</summary>
     public static TagList Tags(Job? job)
@@ -48,6 +49,9 @@ public static class NexusTelemetry
 /// </remarks>
 public sealed class TracingFilter : IClientFilter, IServerFilter
 {
+    // Callback deliveries are traced but not counted as jobs: they have nexus.callbacks.attempts.
+    private static bool IsCounted(Job? job) => job?.Type != typeof(Callbacks.CallbackSender);
+
     public const string TraceParameter = "traceparent";
     private const string ActivityKey = "nexus.activity";
     private const string StartedKey = "nexus.started";
@@ -68,8 +72,12 @@ public sealed class TracingFilter : IClientFilter, IServerFilter
     public void OnPerforming(PerformingContext context)
     {
         var tags = NexusTelemetry.Tags(context.BackgroundJob.Job);
-        NexusTelemetry.Started.Add(1, tags);
-        NexusTelemetry.PickupLatency.Record((DateTime.UtcNow - context.BackgroundJob.CreatedAt).TotalMilliseconds, tags);
+        var counted = IsCounted(context.BackgroundJob.Job);
+        if (counted)
+        {
+            NexusTelemetry.Started.Add(1, tags);
+            NexusTelemetry.PickupLatency.Record((DateTime.UtcNow - context.BackgroundJob.CreatedAt).TotalMilliseconds, tags);
+        }
         context.Items[StartedKey] = Stopwatch.GetTimestamp();
         if (!NexusTelemetry.Source.HasListeners())
         {
@@ -96,11 +104,12 @@ public sealed class TracingFilter : IClientFilter, IServerFilter
     public void OnPerformed(PerformedContext context)
     {
         var tags = NexusTelemetry.Tags(context.BackgroundJob.Job);
-        if (context.Items.TryGetValue(StartedKey, out var started) && started is long timestamp)
+        var counted = IsCounted(context.BackgroundJob.Job);
+        if (counted && context.Items.TryGetValue(StartedKey, out var started) && started is long timestamp)
         {
             NexusTelemetry.Duration.Record(Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds, tags);
         }
-        if (context.Exception is null && !context.Canceled)
+        if (counted && context.Exception is null && !context.Canceled)
         {
             NexusTelemetry.Completed.Add(1, tags);
         }

@@ -36,8 +36,9 @@ public sealed class ScaleOutTests(FaultCluster cluster)
         await Eventually.Until(() => FaultCluster.CompletedAsync(db, accepted), n => n == accepted.Count, TimeSpan.FromSeconds(60), "every job to complete");
 
         await using var connection = new NpgsqlConnection(db);
-        // Only the worker-role processes run Hangfire servers, and both took work.
-        (await connection.ExecuteScalarAsync<long>("select count(*) from hangfire.server")).ShouldBe(2);
+        // Only the worker-role processes run Hangfire servers (an AI-job server and a callback server each), and both took work.
+        (await connection.ExecuteScalarAsync<long>("select count(distinct split_part(id, ':', 2)) from hangfire.server")).ShouldBe(2);
+        (await connection.ExecuteScalarAsync<long>("select count(*) from hangfire.server where not (data::jsonb -> 'Queues') @> '[\"callbacks\"]'")).ShouldBe(2);
         var servers = (await connection.QueryAsync<string>("""
             select distinct s.data ->> 'ServerId' from hangfire.state s join nexus.ai_jobs j on j.hangfire_job_id = s.jobid
             where s.name = 'Processing'

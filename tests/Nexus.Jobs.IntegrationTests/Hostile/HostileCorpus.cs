@@ -79,7 +79,7 @@ public static partial class HostileCorpus
     // ---------------------------------------------------------------------------------------------------------------
     // Endpoint descriptions
 
-    private enum K { JobType, CompoundingType, Enum, Text, Bool, Int, Money, Fraction, Date, Moment, Array, Object }
+    private enum K { JobType, CompoundingType, Enum, Text, Bool, Int, Money, Fraction, Date, Moment, Array, Object, Url }
 
     /// <summary>A field of a POST body: where it is, what it holds, and its limits.</summary>
     private sealed record F(string Path, K Kind, bool NullValid = false, int MaxLength = 0, double Lo = 0, double Hi = 0, int MaxItems = 0, bool EmptyValid = false);
@@ -95,7 +95,7 @@ public static partial class HostileCorpus
         [
             new("type", K.JobType), new("priority", K.Enum, NullValid: true), new("params", K.Object),
             new("params.skus", K.Array, MaxItems: 1000), new("params.skus[0]", K.Text, MaxLength: 64),
-            new("params.marketplace", K.Enum), new("params.apply", K.Bool),
+            new("params.marketplace", K.Enum), new("params.apply", K.Bool), new("callback_url", K.Url, NullValid: true),
         ]),
         new("POST /api/ai-jobs (return_classify)", "/api/ai-jobs", """{"type":"return_classify","params":{"window_days":30}}""", "type",
             [new("params.window_days", K.Int, Lo: 1, Hi: 3650)]),
@@ -108,10 +108,10 @@ public static partial class HostileCorpus
             new("jobs", K.Array, MaxItems: 20), new("jobs[0]", K.Object), new("jobs[0].type", K.JobType),
             new("jobs[0].priority", K.Enum, NullValid: true), new("jobs[0].params", K.Object), new("jobs[0].params.skus", K.Array, MaxItems: 1000),
             new("jobs[0].params.skus[0]", K.Text, MaxLength: 64), new("jobs[0].params.marketplace", K.Enum), new("jobs[0].params.apply", K.Bool),
-            new("sequential", K.Bool, NullValid: true),
+            new("sequential", K.Bool, NullValid: true), new("callback_url", K.Url, NullValid: true),
         ]),
         new("POST /v1/compounding/trigger", "/v1/compounding/trigger", """{"job_type":"metrics","dry_run":true}""", "job_type",
-            [new("job_type", K.CompoundingType), new("dry_run", K.Bool, NullValid: true)]),
+            [new("job_type", K.CompoundingType), new("dry_run", K.Bool, NullValid: true), new("callback_url", K.Url, NullValid: true)]),
         new("POST /v1/insights", "/v1/insights",
             """{"insights":[{"content":"Customers mention battery life","type":"observation","entities":[{"id":"SKU-1","name":"Widget","type":"product"}],"confidence":0.5}]}""",
             "insights[0].type",
@@ -186,7 +186,7 @@ public static partial class HostileCorpus
 
         foreach (var c in BrokenJson().Concat(InvalidUnicode()).Concat(ContentTypes()).Concat(Oversized()).Concat(FieldMatrix())
                      .Concat(Injections()).Concat(UnknownFields()).Concat(Batches()).Concat(PathIds()).Concat(WrongMethods())
-                     .Concat(Queries()).Concat(Headers()).Concat(Anonymous()))
+                     .Concat(Queries()).Concat(Headers()).Concat(Anonymous()).Concat(CallbackSecret()))
         {
             Add(c);
         }
@@ -487,6 +487,22 @@ public static partial class HostileCorpus
                 }
                 break;
             }
+            case K.Url:
+                wrong.AddRange([new("123", "123", false), new("true", "true", false), new("[]", "[]", false), new("{}", "{}", false),
+                    new("[\"https://hooks.example.com/x\"] (array for a scalar)", "[\"https://hooks.example.com/x\"]", false),
+                    new("{\"$ne\":null}", "{\"$ne\":null}", false), new("1e400", "1e400", false)]);
+                foreach (var s in new[]
+                         {
+                             "", "   ", "/relative/hook", "hooks.example.com/hook", "//hooks.example.com/hook", "ftp://hooks.example.com/hook",
+                             "file:///etc/passwd", "javascript:alert(1)", "data:text/html,<b>x</b>", "gopher://127.0.0.1:25/x", "https://",
+                             "http:hooks.example.com", "https://user:password@hooks.example.com/", "https://user@hooks.example.com/",
+                             "https://hooks.example.com/a b", " https://hooks.example.com/", "https://hooks.example.com/\u0000",
+                             "https://hooks.example.com/\r\nX-Injected: 1", "https://hooks.example.com/" + new string('a', 2049 - 26),
+                         }.Concat(SqlInjections).Concat(JsonInjections))
+                {
+                    wrong.Add(new(Describe(s), Json(s), true));
+                }
+                break;
             case K.Object:
                 wrong.AddRange([new("\"x\" (string for an object)", "\"x\"", true), new("1", "1", false), new("[]", "[]", false), new("true", "true", false),
                     new("[{}] (array for an object)", "[{}]", false), new("\"{}\" (object as a string)", "\"{}\"", true)]);
@@ -587,6 +603,10 @@ public static partial class HostileCorpus
             Text(Jobs([ApiClient.Pricing("BU-1"), """{"type":"' or 1=1--","params":{}}"""])));
         yield return Post(batch, "valid jobs and a nested batch", 422, VF, Text(Jobs([ApiClient.Pricing("BN-1"), $"{{\"jobs\":[{ApiClient.Pricing("BN-2")}]}}"])));
         yield return Post(batch, "sequential given twice", 422, VF, Text(Jobs([ApiClient.Pricing("BS-1")], ",\"sequential\":true,\"sequential\":false")));
+        yield return Post(batch, "callback_url given twice", 422, VF,
+            Text(Jobs([ApiClient.Pricing("BC-1")], ",\"callback_url\":\"https://a.example.com/\",\"callback_url\":\"https://b.example.com/\"")));
+        yield return Post(batch, "jobs[0].callback_url (a batch's jobs share the batch's)", 422, VF,
+            Text(Jobs(["{\"type\":\"pricing_recalculate\",\"params\":{\"skus\":[\"BC-2\"],\"marketplace\":\"amazon_us\"},\"callback_url\":\"https://hooks.example.com/x\"}"])));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -654,14 +674,20 @@ public static partial class HostileCorpus
         {
             yield return new($"GET /api/ai-jobs/{{id}} | {what}", "GET", $"/api/ai-jobs/{id}", 404, NF);
             yield return new($"DELETE /api/ai-jobs/{{id}} | {what}", "DELETE", $"/api/ai-jobs/{id}", 404, NF);
+            yield return new($"GET /api/ai-jobs/{{id}}/callbacks | {what}", "GET", $"/api/ai-jobs/{id}/callbacks", 404, NF);
+            yield return new($"GET /api/ai-jobs/{{id}}/events | {what}", "GET", $"/api/ai-jobs/{id}/events", 404, NF);
         }
         foreach (var (what, id) in BadUlidIds("batch_"))
         {
             yield return new($"GET /api/ai-jobs/batch/{{id}} | {what}", "GET", $"/api/ai-jobs/batch/{id}", 404, NF);
+            yield return new($"GET /api/ai-jobs/batch/{{id}}/callbacks | {what}", "GET", $"/api/ai-jobs/batch/{id}/callbacks", 404, NF);
+            yield return new($"GET /api/ai-jobs/batch/{{id}}/events | {what}", "GET", $"/api/ai-jobs/batch/{id}/events", 404, NF);
         }
         foreach (var (what, id) in BadUuids())
         {
             yield return new($"GET /v1/compounding/jobs/{{id}} | {what}", "GET", $"/v1/compounding/jobs/{id}", 404, NF);
+            yield return new($"GET /v1/compounding/jobs/{{id}}/callbacks | {what}", "GET", $"/v1/compounding/jobs/{id}/callbacks", 404, NF);
+            yield return new($"GET /v1/compounding/jobs/{{id}}/events | {what}", "GET", $"/v1/compounding/jobs/{id}/events", 404, NF);
         }
         foreach (var kind in new[] { "widgets", "PRODUCTS", "products%00", "products%2F..%2F..%2Fai-jobs", "daily_sales", Uri.EscapeDataString(SqlInjections[0]),
                      Uri.EscapeDataString(SqlInjections[1]), Uri.EscapeDataString(SqlInjections[2]), new string('p', 500) })
@@ -670,7 +696,8 @@ public static partial class HostileCorpus
         }
         foreach (var path in new[] { "/api/ai-jobs/job_" + Ulid + "/result", "/api/ai-jobs/batch/batch_" + Ulid + "/jobs", "/api/ai-jobs/x/y/z",
                      "/api/v2/ai-jobs", "/v1/compounding", "/v1/compounding/jobs/x/y", "/v1/catalog", "/v1/catalog/products/SKU-1", "/v1/insights/1",
-                     "/v1/%27%20or%201=1--", "/API/AI-JOBS%00", "/hostile" })
+                     "/v1/%27%20or%201=1--", "/API/AI-JOBS%00", "/hostile", "/v1/callbacks", "/v1/callbacks/secrets",
+                     "/api/ai-jobs/job_" + Ulid + "/callbacks/x", "/api/ai-jobs/job_" + Ulid + "/events/x" })
         {
             yield return new($"GET {path} | unknown route", "GET", path, 404, NF);
         }
@@ -702,6 +729,13 @@ public static partial class HostileCorpus
             ("/v1/catalog/reviews", ["GET", "POST"]),
             ("/v1/catalog/returns", ["GET", "POST"]),
             ("/v1/catalog/widgets", ["GET"]),
+            ("/v1/callbacks/secret", ["POST"]),
+            ($"/api/ai-jobs/{job}/callbacks", ["GET"]),
+            ($"/api/ai-jobs/{job}/events", ["GET"]),
+            ($"/api/ai-jobs/batch/batch_{Ulid}/callbacks", ["GET"]),
+            ($"/api/ai-jobs/batch/batch_{Ulid}/events", ["GET"]),
+            ("/v1/compounding/jobs/3f2c1a9e-5b7d-4c2a-9e1f-0a1b2c3d4e5f/callbacks", ["GET"]),
+            ("/v1/compounding/jobs/3f2c1a9e-5b7d-4c2a-9e1f-0a1b2c3d4e5f/events", ["GET"]),
         };
         foreach (var (path, allowed) in routes)
         {
@@ -969,11 +1003,69 @@ public static partial class HostileCorpus
             ("POST", "/v1/catalog/reviews", "{}"),
             ("POST", "/v1/catalog/returns", "[]"),
             ("GET", "/v1/catalog/products?offset=-1", null),
+            ("POST", "/v1/callbacks/secret", "{\"secret\":\"' or 1=1--\"}"),
+            ("GET", "/api/ai-jobs/job_" + Ulid + "/callbacks", null),
+            ("GET", "/api/ai-jobs/job_" + Ulid + "/events", null),
+            ("GET", "/api/ai-jobs/batch/batch_" + Ulid + "/callbacks", null),
+            ("GET", "/api/ai-jobs/batch/batch_" + Ulid + "/events", null),
+            ("GET", "/v1/compounding/jobs/3f2c1a9e-5b7d-4c2a-9e1f-0a1b2c3d4e5f/callbacks", null),
+            ("GET", "/v1/compounding/jobs/3f2c1a9e-5b7d-4c2a-9e1f-0a1b2c3d4e5f/events", null),
         };
         foreach (var (method, path, body) in endpoints)
         {
             yield return new($"{method} {path.Split('?')[0]} | no Authorization, hostile input", method, path, 401, UN, body is null ? null : Text(body), Anonymous: true);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // POST /v1/callbacks/secret takes no body (or {}): anything else in the body is refused and nothing is rotated.
+
+    private static IEnumerable<HostileCase> CallbackSecret()
+    {
+        const string path = "/v1/callbacks/secret";
+        HostileCase C(string what, int status, string code, Func<HttpContent?>? body, Action<HttpRequestMessage, HostileContext>? tweak = null) =>
+            new($"POST {path} | {what}", "POST", path, status, code, body, tweak);
+
+        var broken = new (string What, byte[] Body)[]
+        {
+            ("truncated", U("{")),
+            ("trailing garbage", U("{} garbage")),
+            ("two documents back to back", U("{}{}")),
+            ("NaN literal", U("NaN")),
+            ("single-quoted member", U("{'secret':'x'}")),
+            ("block comment", U("/* hostile */{}")),
+            ("trailing comma", U("{,}")),
+            ("whitespace only", U("  \r\n\t  ")),
+            ("BOM then junk", [0xEF, 0xBB, 0xBF, .. U("junk")]),
+            ("arrays nested 10,000 deep", U(new string('[', 10_000) + new string(']', 10_000))),
+            ("raw 0xFF", [.. U("{"), 0xFF, .. U("}")]),
+            ("NUL byte before the object", [0x00, .. U("{}")]),
+            ("UTF-16LE encoded body", Encoding.Unicode.GetBytes("{}")),
+            ("member name is raw invalid UTF-8", [.. U("{\""), 0xC3, 0x28, .. U("\":1}")]),
+        };
+        foreach (var (what, body) in broken)
+        {
+            yield return C($"broken JSON: {what}", 400, MR, Raw(body));
+        }
+        foreach (var (what, body) in new[] { ("root is an array", "[]"), ("root is null", "null"), ("root is a number", "42"), ("root is a string", "\"{}\""), ("root is true", "true") })
+        {
+            yield return C($"not an object: {what}", 422, VF, Text(body));
+        }
+        foreach (var body in new[] { "{\"secret\":\"whsec_mine\"}", "{\"rotate\":true}", "{\"workspace_id\":1}", "{\"__proto__\":{\"admin\":true}}", "{\"\":1}" }
+                     .Concat(SqlInjections.Select(s => "{" + Json(s) + ":1}")))
+        {
+            yield return C($"body with a member: {Clip(body)}", 422, VF, Text(body));
+        }
+        foreach (var type in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", "application/json; charset=latin1", "text/json", "json please" })
+        {
+            yield return C($"{{}} as Content-Type: {type}", 415, MR, Raw(U("{}"), type));
+        }
+        yield return C("{} without a Content-Type", 415, MR, Raw(U("{}"), null));
+        yield return C("10 MB JSON body with Content-Length", 413, PTL, () => Bodies.Bytes(U("{\"pad\":\"" + new string('x', 10 * 1024 * 1024) + "\"}")));
+        yield return C("10 MB junk body without Content-Length (chunked)", 413, PTL, () => Bodies.Unannounced(Enumerable.Repeat((byte)'[', 10 * 1024 * 1024).ToArray()));
+        yield return C("Idempotency-Key of 10 KB", 422, VF, null, (r, _) => r.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 10 * 1024)));
+        yield return C("Idempotency-Key with a space", 422, VF, null, (r, _) => r.Headers.TryAddWithoutValidation("Idempotency-Key", "hostile key"));
+        yield return C("X-Tenant-ID of another workspace", 403, TM, null, (r, c) => r.Headers.TryAddWithoutValidation("X-Tenant-ID", (c.Workspace + 1).ToString(CultureInfo.InvariantCulture)));
     }
 
     // ---------------------------------------------------------------------------------------------------------------

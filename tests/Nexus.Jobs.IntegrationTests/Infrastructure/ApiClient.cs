@@ -71,6 +71,15 @@ public sealed class ApiClient(HttpClient http, long workspace, string keyId, str
         return response.Json.GetProperty("data").GetProperty("id").GetString()!;
     }
 
+    /// <summary>Dispatches a batch and returns its id and its jobs' ids in order (asserting 202).</summary>
+    public async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(string json)
+    {
+        var response = await PostAsync("/api/ai-jobs/batch", json);
+        response.Status.ShouldBe(HttpStatusCode.Accepted, response.Body);
+        var data = response.Json.GetProperty("data");
+        return (data.GetProperty("batch_id").GetString()!, data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
+    }
+
     public async Task<JsonElement> JobAsync(string id)
     {
         var response = await GetAsync($"/api/ai-jobs/{id}");

@@ -36,6 +36,10 @@ public sealed class NexusApp : WebApplicationFactory<Program>
             ["Nexus:Workers:SchedulePollingInterval"] = "00:00:00.5",
             ["Nexus:Workers:WorkerCount"] = "8",
             ["Nexus:Workers:ShutdownTimeout"] = "00:00:02",
+            // Callbacks: one-second back-off, two retries, a two-second timeout.
+            ["Nexus:Callbacks:Attempts"] = "2",
+            ["Nexus:Callbacks:DelaysSeconds:0"] = "1",
+            ["Nexus:Callbacks:TimeoutSeconds"] = "2",
             // Tests hammer the API from one key; RateLimitTests turn the limiter on where it is the subject.
             ["Nexus:RateLimit:RequestsPerSecond"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
