@@ -16,7 +16,7 @@ public sealed partial class ReadmeExampleTests
         var readme = File.ReadAllText(Path.Combine(Root, "README.md")).ReplaceLineEndings("\n");
         var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
         var folder = Path.Combine(Root, "examples", "Nexus.Jobs.Example");
-        var files = new[] { "Program.cs", "Registration.cs" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)).ReplaceLineEndings("\n"));
+        var files = new[] { "Program.cs", "Registration.cs", "VerifyCallback.cs" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)).ReplaceLineEndings("\n"));
 
         blocks.Count.ShouldBe(files.Count, "one README block per example file");
         foreach (var (name, content) in files)
