@@ -69,4 +69,50 @@ public sealed class AtomicDispatchTests
         ((int)response.Status).ShouldBeGreaterThanOrEqualTo(500);
         (await CountsAsync(app)).ShouldBe((0, 0));
     }
+
+    /// <summary>
+    /// Requests for one workspace that arrive while its previous dispatch transaction runs share the next one (one
+    /// lock, one count, one commit), each still accepted or refused whole and in order, the cap exact.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentDispatchesOfOneWorkspace_ShareTheNextTransaction_AndTheCapStaysExact()
+    {
+        await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api", ["AiJobs:MaxQueuedPerWorkspace"] = "12" });
+        var api = await app.ClientAsync();
+        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+        var release = new TaskCompletionSource();
+        var transactions = 0;
+        dispatcher.BetweenStatementsForTests = async () =>
+        {
+            if (Interlocked.Increment(ref transactions) == 1)
+            {
+                await release.Task;
+            }
+        };
+        try
+        {
+            // The first request's transaction is held open; fifteen more arrive meanwhile, a batch of three among them.
+            var first = api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok-first"));
+            await Eventually.Until(() => Task.FromResult(Volatile.Read(ref transactions)), n => n == 1, what: "the first transaction");
+            var more = Enumerable.Range(0, 14).Select(i => api.PostAsync("/api/ai-jobs", ApiClient.Pricing($"ok-{i}"))).ToList();
+            more.Add(api.PostAsync("/api/ai-jobs/batch", $$"""{"jobs":[{{ApiClient.Pricing("ok-b1")}},{{ApiClient.Pricing("ok-b2")}},{{ApiClient.Pricing("ok-b3")}}]}"""));
+            await Eventually.Until(() => Task.FromResult(dispatcher.WaitingFor(api.Workspace)), n => n == 15, what: "fifteen requests waiting");
+            release.SetResult();
+
+            (await first).Status.ShouldBe(HttpStatusCode.Accepted);
+            var answers = await Task.WhenAll(more);
+            Volatile.Read(ref transactions).ShouldBe(2, "the fifteen waiting requests share one transaction");
+            // Cap 12: the first job, then in arrival order until the cap; a request that does not fit is refused whole.
+            var accepted = answers.Count(a => a.Status == HttpStatusCode.Accepted);
+            var refused = answers.Where(a => a.Status != HttpStatusCode.Accepted).ToList();
+            refused.ShouldAllBe(a => a.Code == "QUEUE_FULL");
+            var jobs = await app.QueryAsync<long>("select count(*) from nexus.ai_jobs where workspace_id = @W", new { W = api.Workspace });
+            jobs.ShouldBe(12, $"{accepted} of 15 accepted");
+            (await app.QueryAsync<long>("select count(*) from hangfire.job h join nexus.ai_jobs j on j.hangfire_job_id = h.id where j.workspace_id = @W", new { W = api.Workspace })).ShouldBe(12);
+        }
+        finally
+        {
+            dispatcher.BetweenStatementsForTests = null;
+        }
+    }
 }

@@ -54,25 +54,115 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         values (@Id, @WorkspaceId, @Sequential, @JobCount, @CreatedAt, @CallbackUrl, @CallbackPending)
         """;
 
+    // Every job of a group in one statement (Dapper would send one statement per row).
     private const string InsertJobSql = """
         insert into nexus.ai_jobs (id, workspace_id, type, priority, params, batch_id, batch_position, hangfire_job_id, created_at, estimated_completion_at, callback_url)
-        values (@Id, @WorkspaceId, @Type, @Priority, @Params::json, @BatchId, @Position, @HangfireJobId, @CreatedAt, @EstimatedCompletionAt, @CallbackUrl)
+        select id, @WorkspaceId, type, priority, params::json, batch_id, batch_position, hangfire_job_id, @CreatedAt, estimated_completion_at, callback_url
+        from unnest(@Ids, @Types, @Priorities, @Params, @BatchIds, @Positions, @HangfireJobIds, @Estimates, @CallbackUrls)
+             as j(id, type, priority, params, batch_id, batch_position, hangfire_job_id, estimated_completion_at, callback_url)
         """;
+
+    /// <summary>Most jobs one group transaction takes (five full batches).</summary>
+    public const int MaxGroupJobs = 100;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Gate> _gates = new();
 
     /// <summary>Test seam: runs inside the transaction after the Hangfire jobs exist and before our records are written.</summary>
     internal Func<Task>? BetweenStatementsForTests { get; set; }
 
+    /// <summary>Accepts one request's jobs (a single job or a batch), or refuses them all.</summary>
     /// <param name="workspaceId">The tenant.</param>
     /// <param name="jobs">Validated jobs, in batch order.</param>
     /// <param name="batch">Null for a single job; otherwise whether the batch runs sequentially.</param>
-    /// <param name="ct">Cancels the request.</param>
+    /// <param name="ct">Cancels the request (until its group's transaction starts).</param>
     /// <param name="callbackUrl">Where to POST each job's terminal state (and a batch's, once all its jobs ended); null for none.</param>
+    /// <remarks>
+    /// The queued-jobs cap is exact only if one transaction at a time counts and adds a workspace's jobs (the advisory
+    /// lock), which made one workspace's dispatches wait for each other: a transaction each. So requests for one
+    /// workspace that arrive while its previous transaction runs are grouped into the next one: one lock, one count,
+    /// one commit for all of them, each request still accepted or refused as a whole, in arrival order. A request
+    /// never waits for more than the transaction before its own.
+    /// </remarks>
     public async Task<DispatchResult> DispatchAsync(long workspaceId, IReadOnlyList<JobRequest> jobs, bool? batch, CancellationToken ct, string? callbackUrl = null)
     {
+        var pending = new Pending(jobs, batch, callbackUrl, ct);
+        var gate = _gates.GetOrAdd(workspaceId, _ => new Gate());
+        bool lead;
+        lock (gate)
+        {
+            gate.Queue.Enqueue(pending);
+            lead = !gate.Draining;
+            gate.Draining = true;
+        }
+        if (lead)
+        {
+            // The drain runs on its own, so this request's answer does not wait for the groups after its own.
+            _ = Task.Run(() => DrainAsync(workspaceId, gate), CancellationToken.None);
+        }
+        return await pending.Result.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Requests of a workspace waiting for the next group (tests).</summary>
+    internal int WaitingFor(long workspaceId)
+    {
+        if (!_gates.TryGetValue(workspaceId, out var gate))
+        {
+            return 0;
+        }
+        lock (gate)
+        {
+            return gate.Queue.Count;
+        }
+    }
+
+    private async Task DrainAsync(long workspaceId, Gate gate)
+    {
+        while (true)
+        {
+            var group = new List<Pending>();
+            lock (gate)
+            {
+                var count = 0;
+                while (gate.Queue.TryPeek(out var next) && (group.Count == 0 || count + next.Jobs.Count <= MaxGroupJobs))
+                {
+                    gate.Queue.Dequeue();
+                    if (next.Cancellation.IsCancellationRequested)
+                    {
+                        next.Result.TrySetCanceled(next.Cancellation);
+                        continue;
+                    }
+                    group.Add(next);
+                    count += next.Jobs.Count;
+                }
+                if (group.Count == 0)
+                {
+                    gate.Draining = false;
+                    return;
+                }
+            }
+            try
+            {
+                var results = await DispatchGroupAsync(workspaceId, group);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    group[i].Result.TrySetResult(results[i]);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var p in group)
+                {
+                    p.Result.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private async Task<DispatchResult[]> DispatchGroupAsync(long workspaceId, List<Pending> group)
+    {
+        var ct = CancellationToken.None; // a group is shared: one caller going away does not abort the others
         var cap = options.CurrentValue.MaxQueuedPerWorkspace;
         var createdAt = Clock.UtcNowMicros();
-        var batchId = batch is null ? null : PublicIds.NewBatchId();
-        var sequential = batch == true;
 
         // Estimates need not be exact: their inputs come from a short-lived cache, outside the lock.
         var inputs = await estimates.ForAsync(workspaceId, ct);
@@ -93,53 +183,74 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
             await reader.ReadAsync<object>(); // the lock
             queued = await reader.ReadSingleAsync<int>();
         }
-        if (queued + jobs.Count > cap)
-        {
-            var expected = jobs.Max(j => Expected(j.Type, inputs).TotalSeconds);
-            var retryAfter = (int)Math.Clamp(Math.Ceiling(expected / inputs.Workers), 1, 3600);
-            return new DispatchResult.QueueFull(queued, cap, retryAfter);
-        }
 
         // Hangfire first: our rows carry its job ids. Both are invisible to everyone until the scope commits.
-        var accepted = new List<DispatchedJob>(jobs.Count);
-        var hangfireIds = new List<long>(jobs.Count);
-        string? previous = null;
-        var previousDone = createdAt;
-        var batchAhead = new List<(string Type, int Count)>();
-        for (var i = 0; i < jobs.Count; i++)
+        var results = new DispatchResult[group.Count];
+        var rows = new List<(DispatchedJob Job, long HangfireId, string? CallbackUrl)>();
+        var batches = new List<object>();
+        var groupAhead = new List<(string Type, int Count)>();
+        for (var g = 0; g < group.Count; g++)
         {
-            var request = jobs[i];
-            var id = PublicIds.NewJobId();
-            var queue = Queues.For(request.Priority);
-            var job = new Job(typeof(AiJobRunner), RunMethod, [id, request.Type.Name, workspaceId, null!, CancellationToken.None], queue);
-            IState state = sequential && previous is not null
-                ? new AwaitingState(previous, new EnqueuedState(queue), JobContinuationOptions.OnlyOnSucceededState)
-                : new EnqueuedState(queue);
-            var hangfireId = client.Create(job, state);
-            hangfireIds.Add(long.Parse(hangfireId, System.Globalization.CultureInfo.InvariantCulture));
-            previous = hangfireId;
+            var (jobs, batch, callbackUrl) = (group[g].Jobs, group[g].Batch, group[g].CallbackUrl);
+            if (queued + jobs.Count > cap)
+            {
+                var expected = jobs.Max(j => Expected(j.Type, inputs).TotalSeconds);
+                var retryAfter = (int)Math.Clamp(Math.Ceiling(expected / inputs.Workers), 1, 3600);
+                results[g] = new DispatchResult.QueueFull(queued, cap, retryAfter);
+                continue;
+            }
+            queued += jobs.Count;
+            var batchId = batch is null ? null : PublicIds.NewBatchId();
+            var sequential = batch == true;
+            var accepted = new List<DispatchedJob>(jobs.Count);
+            string? previous = null;
+            var previousDone = createdAt;
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                var request = jobs[i];
+                var id = PublicIds.NewJobId();
+                var queue = Queues.For(request.Priority);
+                var job = new Job(typeof(AiJobRunner), RunMethod, [id, request.Type.Name, workspaceId, null!, CancellationToken.None], queue);
+                IState state = sequential && previous is not null
+                    ? new AwaitingState(previous, new EnqueuedState(queue), JobContinuationOptions.OnlyOnSucceededState)
+                    : new EnqueuedState(queue);
+                var hangfireId = client.Create(job, state);
+                previous = hangfireId;
 
-            var duration = Expected(request.Type, inputs);
-            DateTime estimate;
-            if (sequential && i > 0)
-            {
-                estimate = previousDone + duration;
-            }
-            else
-            {
-                var ahead = inputs.Ahead
-                    .Where(a => Queues.TryParse(a.Priority, out var p) && p <= request.Priority)
-                    .Select(a => (a.Type, a.Count))
-                    .Concat(batchAhead);
-                estimate = createdAt + CompletionEstimate.QueueWait(ahead, t => Expected(t, inputs), inputs.Workers) + duration;
-                if (!sequential)
+                var duration = Expected(request.Type, inputs);
+                DateTime estimate;
+                if (sequential && i > 0)
                 {
-                    batchAhead.Add((request.Type.Name, 1));
+                    estimate = previousDone + duration;
                 }
+                else
+                {
+                    var ahead = inputs.Ahead
+                        .Where(a => Queues.TryParse(a.Priority, out var p) && p <= request.Priority)
+                        .Select(a => (a.Type, a.Count))
+                        .Concat(groupAhead);
+                    estimate = createdAt + CompletionEstimate.QueueWait(ahead, t => Expected(t, inputs), inputs.Workers) + duration;
+                    groupAhead.Add((request.Type.Name, 1)); // waits ahead of what follows in this group
+                }
+                previousDone = estimate;
+                var dispatched = new DispatchedJob(id, request.Type.Name, request.Priority, request.Params.GetRawText(),
+                    createdAt, Truncate(estimate), batchId, batchId is null ? null : i);
+                accepted.Add(dispatched);
+                rows.Add((dispatched, long.Parse(hangfireId, System.Globalization.CultureInfo.InvariantCulture), callbackUrl));
             }
-            previousDone = estimate;
-            accepted.Add(new DispatchedJob(id, request.Type.Name, request.Priority, request.Params.GetRawText(),
-                createdAt, Truncate(estimate), batchId, batchId is null ? null : i));
+            if (batchId is not null)
+            {
+                batches.Add(new
+                {
+                    Id = batchId, WorkspaceId = workspaceId, Sequential = sequential, JobCount = jobs.Count, CreatedAt = createdAt,
+                    CallbackUrl = callbackUrl, CallbackPending = callbackUrl is not null,
+                });
+            }
+            results[g] = new DispatchResult.Accepted(accepted, batchId);
+        }
+        if (rows.Count == 0)
+        {
+            return results; // every request refused: nothing to write (the scope rolls back, releasing the lock)
         }
 
         if (BetweenStatementsForTests is { } seam)
@@ -149,27 +260,51 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
 
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            if (batchId is not null)
+            if (batches.Count > 0)
             {
-                await connection.ExecuteAsync(new CommandDefinition(InsertBatchSql,
-                    new { Id = batchId, WorkspaceId = workspaceId, Sequential = sequential, JobCount = jobs.Count, CreatedAt = createdAt,
-                        CallbackUrl = callbackUrl, CallbackPending = callbackUrl is not null }, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(InsertBatchSql, batches, cancellationToken: ct));
             }
-            await connection.ExecuteAsync(new CommandDefinition(InsertJobSql, accepted.Select((a, i) => new
+            await connection.ExecuteAsync(new CommandDefinition(InsertJobSql, new
             {
-                a.Id, WorkspaceId = workspaceId, a.Type, Priority = a.Priority.Name(), a.Params, a.BatchId, a.Position,
-                HangfireJobId = hangfireIds[i], a.CreatedAt, a.EstimatedCompletionAt, CallbackUrl = callbackUrl,
-            }), cancellationToken: ct));
+                WorkspaceId = workspaceId,
+                CreatedAt = createdAt,
+                Ids = rows.Select(r => r.Job.Id).ToArray(),
+                Types = rows.Select(r => r.Job.Type).ToArray(),
+                Priorities = rows.Select(r => r.Job.Priority.Name()).ToArray(),
+                Params = rows.Select(r => r.Job.Params).ToArray(),
+                BatchIds = rows.Select(r => r.Job.BatchId).ToArray(),
+                Positions = rows.Select(r => r.Job.Position).ToArray(),
+                HangfireJobIds = rows.Select(r => r.HangfireId).ToArray(),
+                Estimates = rows.Select(r => r.Job.EstimatedCompletionAt).ToArray(),
+                CallbackUrls = rows.Select(r => r.CallbackUrl).ToArray(),
+            }, cancellationToken: ct));
         }
 
         scope.Complete();
         scope.Dispose(); // commits here; count only what committed
-        estimates.Enqueued(accepted.Where((a, i) => !sequential || i == 0).Select(a => (a.Type, a.Priority.Name())));
-        foreach (var a in accepted)
+        foreach (var accepted in results.OfType<DispatchResult.Accepted>())
         {
-            NexusTelemetry.Dispatched.Add(1, new KeyValuePair<string, object?>("type", a.Type), new KeyValuePair<string, object?>("priority", a.Priority.Name()));
+            var sequential = accepted.BatchId is not null && group[Array.IndexOf(results, accepted)].Batch == true;
+            estimates.Enqueued(accepted.Jobs.Where((a, i) => !sequential || i == 0).Select(a => (a.Type, a.Priority.Name())));
+            foreach (var a in accepted.Jobs)
+            {
+                NexusTelemetry.Dispatched.Add(1, new KeyValuePair<string, object?>("type", a.Type), new KeyValuePair<string, object?>("priority", a.Priority.Name()));
+            }
         }
-        return new DispatchResult.Accepted(accepted, batchId);
+        return results;
+    }
+
+    private sealed record Pending(IReadOnlyList<JobRequest> Jobs, bool? Batch, string? CallbackUrl, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<DispatchResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>One workspace's requests waiting for their group, and whether a drain is running.</summary>
+    private sealed class Gate
+    {
+        public Queue<Pending> Queue { get; } = new();
+
+        public bool Draining { get; set; }
     }
 
     private static TimeSpan Expected(JobType type, DispatchEstimates.Inputs inputs) => Expected(type.Name, inputs);
