@@ -159,6 +159,9 @@ public sealed class BareHangfire : IDisposable
             WorkerCount = Workers,
             Queues = queues.Length == 0 ? ["default"] : queues,
             ServerName = $"bench-{Guid.NewGuid():N}"[..16],
+            // Hangfire.AspNetCore points the static JobActivator.Current at a host's services; after a platform host has
+            // run in this process that provider is disposed, so bare Hangfire gets an activator of its own.
+            Activator = new JobActivator(),
         };
         if (PlatformSettings)
         {
