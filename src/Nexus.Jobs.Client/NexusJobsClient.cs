@@ -2,10 +2,11 @@ namespace Nexus.Jobs.Client;
 
 /// <summary>The typed client of the Nexus Jobs API, one feature per property.</summary>
 /// <remarks>
-/// <para>Every call maps to one HTTP request (the <c>Enumerate*</c> methods to one per page, <c>WaitForCompletionAsync</c> to
-/// one per status read) and throws <see cref="NexusApiException"/> for an error answer. The client never retries: a
-/// 429 or 503 carries <see cref="NexusApiException.RetryAfter"/>, and the caller (or a resilience handler on the
-/// <see cref="HttpClient"/>) decides what to do with it.</para>
+/// <para>Every call maps to one HTTP request (the <c>Enumerate*</c> methods to one per page, the <c>Watch*</c> methods to one
+/// event stream, <c>WaitForCompletionAsync</c> to one event stream or, when that fails, one request per status read) and
+/// throws <see cref="NexusApiException"/> for an error answer. The client never retries a request: a 429 or 503 carries
+/// <see cref="NexusApiException.RetryAfter"/>, and the caller (or a resilience handler on the <see cref="HttpClient"/>)
+/// decides what to do with it.</para>
 /// <para>Thread-safe; keep one per API key, like the <see cref="HttpClient"/> under it.</para>
 /// </remarks>
 public sealed class NexusJobsClient : IDisposable
@@ -29,12 +30,13 @@ public sealed class NexusJobsClient : IDisposable
         Compounding = new CompoundingApi(transport);
         Insights = new InsightsApi(transport);
         Catalog = new CatalogApi(transport);
+        Callbacks = new CallbacksApi(transport);
     }
 
-    /// <summary>AI jobs: dispatch, status, list, cancel, batches, wait.</summary>
+    /// <summary>AI jobs: dispatch, status, list, cancel, batches, callback deliveries, event streams, wait.</summary>
     public AiJobsApi AiJobs { get; }
 
-    /// <summary>Compounding: trigger, runs, wait, patterns, playbooks, metrics.</summary>
+    /// <summary>Compounding: trigger, runs, callback deliveries, event streams, wait, patterns, playbooks, metrics.</summary>
     public CompoundingApi Compounding { get; }
 
     /// <summary>Insights: ingest and list.</summary>
@@ -42,6 +44,9 @@ public sealed class NexusJobsClient : IDisposable
 
     /// <summary>Commerce data: upserts and reads.</summary>
     public CatalogApi Catalog { get; }
+
+    /// <summary>Callbacks: the workspace's signing secret (deliveries are listed per job, batch and run).</summary>
+    public CallbacksApi Callbacks { get; }
 
     /// <summary>The API's base address requests are sent to.</summary>
     public Uri BaseAddress { get; }

@@ -117,7 +117,7 @@ public sealed class WireFormatTests
     }
 
     [Fact]
-    public async Task Wait_ReadsUntilTerminal_AndReturnsThatRead()
+    public async Task PollingWait_ReadsUntilTerminal_AndReturnsThatRead()
     {
         var stub = new StubHandler((_, i) => StubHandler.Json(HttpStatusCode.OK, i switch
         {
@@ -132,10 +132,11 @@ public sealed class WireFormatTests
         job.Status.ShouldBe(JobStatus.Completed);
         job.Result!.Value.GetProperty("ok").GetBoolean().ShouldBeTrue();
         stub.Sent.Count.ShouldBe(3);
+        stub.Sent.ShouldAllBe(s => s.Request.RequestUri!.AbsolutePath == "/api/ai-jobs/job_01J0000000000000000000000A");
     }
 
     [Fact]
-    public async Task Wait_ThrowsATimeoutException_NamingTheLastStatus()
+    public async Task PollingWait_ThrowsATimeoutException_NamingTheLastStatus()
     {
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, JobJson("running")));
         using var client = stub.Client(Fast());
@@ -149,7 +150,7 @@ public sealed class WireFormatTests
     }
 
     [Fact]
-    public async Task Wait_ThrowsOperationCanceled_WhenTheCallerCancels_EvenWithATimeout()
+    public async Task PollingWait_ThrowsOperationCanceled_WhenTheCallerCancels_EvenWithATimeout()
     {
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, JobJson("queued")));
         using var client = stub.Client(Fast());
@@ -161,7 +162,7 @@ public sealed class WireFormatTests
     }
 
     [Fact]
-    public async Task Wait_LetsAReadErrorThrough_WithoutRetrying()
+    public async Task PollingWait_LetsAReadErrorThrough_WithoutRetrying()
     {
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.NotFound, """{"code":"JOB_NOT_FOUND","title":"Not found"}""", "application/problem+json"));
         using var client = stub.Client(Fast());
@@ -200,8 +201,10 @@ public sealed class WireFormatTests
         NexusJobsClient.NewIdempotencyKey().ShouldMatch("^[0-9a-f]{32}$");
     }
 
+    /// <summary>Polling only, fast: these tests pin the polling path (EventStreamTests covers the stream and the fall-back).</summary>
     private static NexusJobsClientOptions Fast() => new()
     {
         BaseAddress = new Uri("http://nexus.test/"), PollInitialDelay = TimeSpan.FromMilliseconds(5), PollMaxDelay = TimeSpan.FromMilliseconds(20),
+        UseEventStreams = false,
     };
 }

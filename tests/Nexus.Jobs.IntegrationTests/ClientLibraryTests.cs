@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Nexus.Jobs.Client;
+using Nexus.Jobs.Example;
 
 namespace Nexus.Jobs.IntegrationTests;
 
@@ -377,6 +378,238 @@ public sealed class ClientLibraryTests
 
         var invalid = await Should.ThrowAsync<NexusApiException>(() => catalog.UpsertProductsAsync([new Product("K2", "mars_prime", "x", -1m, "usd")]));
         invalid.Errors.Keys.ShouldBe(["products[0].marketplace", "products[0].price", "products[0].currency"], ignoreOrder: true);
+    }
+
+    // ---- Push: callbacks ----
+
+    [Fact]
+    public async Task Callbacks_RotateTheSecret_DispatchWithACallbackUrl_VerifyWhatArrives_AndListItsDelivery()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        await using var receiver = await CallbackReceiver.StartAsync();
+        var url = receiver.Url("ok");
+
+        var noSecret = await Should.ThrowAsync<NexusApiException>(() => api.Client.AiJobs.DispatchAsync(Pricing("ok-client-no-secret") with { CallbackUrl = url }));
+        noSecret.Code.ShouldBe(NexusErrorCodes.ValidationFailed);
+        noSecret.Errors.Keys.ShouldBe(["callback_url"]);
+
+        var secret = await api.Client.Callbacks.RotateSecretAsync();
+        secret.Secret.ShouldStartWith("whsec_");
+        secret.CreatedAt.ShouldBeInRange(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(5));
+        var accepted = await api.Client.AiJobs.DispatchAsync(Pricing("ok-client-callback") with { CallbackUrl = url });
+        accepted.CallbackUrl.ShouldBe(url);
+        var done = await api.Client.AiJobs.WaitForCompletionAsync(accepted.Id, TimeSpan.FromSeconds(30));
+        done.CallbackUrl.ShouldBe(url);
+
+        var received = (await receiver.ShouldReceive(url)).Single();
+        var signature = received.Headers[CallbackHeaders.Signature];
+        CallbackSignature.IsValid(secret.Secret, received.Body, signature).ShouldBeTrue("the client's helper accepts what the platform signed");
+        VerifyCallback.Verify(secret.Secret, received.Body, signature).ShouldBeTrue("and so does the README's snippet");
+        CallbackSignature.Compute(secret.Secret, received.Body).ShouldBe(signature);
+        CallbackSignature.IsValid(secret.Secret + "x", received.Body, signature).ShouldBeFalse();
+        CallbackSignature.IsValid(secret.Secret, [.. received.Body, (byte)' '], signature).ShouldBeFalse();
+        var callback = CallbackNotification.Parse(received.Body);
+        callback.Event.ShouldBe(CallbackEvents.JobCompleted);
+        callback.Event.ShouldBe(received.Headers[CallbackHeaders.Event]);
+        callback.DeliveryId.ToString("D").ShouldBe(received.Headers[CallbackHeaders.Delivery]);
+        callback.AsJob().ShouldBe(done, new JobComparer());
+        callback.OccurredAt.ShouldBe(done.CompletedAt!.Value);
+
+        var delivery = (await Eventually.Until(() => api.Client.AiJobs.ListCallbacksAsync(accepted.Id),
+            d => d.Count == 1 && d[0].Status == DeliveryStatus.Delivered, TimeSpan.FromSeconds(30), "the delivery to be recorded delivered")).Single();
+        delivery.DeliveryId.ShouldBe(callback.DeliveryId);
+        delivery.Event.ShouldBe(CallbackEvents.JobCompleted);
+        delivery.Url.ShouldBe(url);
+        delivery.NextAttemptAt.ShouldBeNull();
+        var attempt = delivery.Attempts.Single();
+        (attempt.Attempt, attempt.ResponseStatus, attempt.Error).ShouldBe((1, (int?)200, (string?)null));
+        attempt.AttemptedAt.ShouldBeGreaterThanOrEqualTo(done.CompletedAt.Value);
+
+        var rotated = await api.Client.Callbacks.RotateSecretAsync(NexusJobsClient.NewIdempotencyKey());
+        rotated.Secret.ShouldNotBe(secret.Secret);
+        CallbackSignature.IsValid(rotated.Secret, received.Body, signature).ShouldBeFalse("a rotated secret signs other bytes");
+    }
+
+    [Fact]
+    public async Task Callbacks_OfABatchAndOfARun_AreSignedAndListed_ThroughTheClient()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        await using var receiver = await CallbackReceiver.StartAsync();
+        var secret = (await api.Client.Callbacks.RotateSecretAsync()).Secret;
+        var batchUrl = receiver.Url("ok");
+        var runUrl = receiver.Url("gone");
+
+        var batch = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest([Pricing("ok-client-cb-1"), Pricing("ok-client-cb-2")], CallbackUrl: batchUrl));
+        var trigger = await api.Client.Compounding.TriggerAsync(new TriggerRequest(CompoundingJobTypes.Metrics, CallbackUrl: runUrl));
+        batch.CallbackUrl.ShouldBe(batchUrl);
+        trigger.CallbackUrl.ShouldBe(runUrl);
+        var ended = await api.Client.AiJobs.WaitForBatchCompletionAsync(batch.BatchId, TimeSpan.FromSeconds(30));
+        var run = await api.Client.Compounding.WaitForCompletionAsync(trigger.JobRunId, TimeSpan.FromSeconds(60));
+        ended.CallbackUrl.ShouldBe(batchUrl);
+        ended.Jobs.ShouldAllBe(j => j.CallbackUrl == batchUrl);
+        run.CallbackUrl.ShouldBe(runUrl);
+
+        var batchCalls = await receiver.ShouldReceive(batchUrl, count: 3);
+        batchCalls.ShouldAllBe(c => CallbackSignature.IsValid(secret, c.Body, c.Headers[CallbackHeaders.Signature]));
+        var batchCallback = CallbackNotification.Parse(batchCalls.Single(c => c.Event == CallbackEvents.BatchCompleted).Body).AsBatch();
+        batchCallback.BatchId.ShouldBe(batch.BatchId);
+        batchCallback.Status.ShouldBe(JobStatus.Completed);
+        var batchDelivery = (await Eventually.Until(() => api.Client.AiJobs.ListBatchCallbacksAsync(batch.BatchId),
+            d => d.Count == 1 && d[0].Status == DeliveryStatus.Delivered, TimeSpan.FromSeconds(30), "the batch's delivery")).Single();
+        batchDelivery.Event.ShouldBe(CallbackEvents.BatchCompleted);
+        (await Eventually.Until(() => api.Client.AiJobs.ListCallbacksAsync(batch.Jobs[1].Id), d => d.Count == 1 && d[0].Status.IsTerminal))
+            .Single().Event.ShouldBe(CallbackEvents.JobCompleted);
+
+        var runCallback = (await receiver.ShouldReceive(runUrl)).Single();
+        CallbackSignature.IsValid(secret, runCallback.Body, runCallback.Headers[CallbackHeaders.Signature]).ShouldBeTrue();
+        CallbackNotification.Parse(runCallback.Body).AsRun().JobRunId.ShouldBe(trigger.JobRunId);
+        var runDelivery = (await Eventually.Until(() => api.Client.Compounding.ListRunCallbacksAsync(trigger.JobRunId),
+            d => d.Count == 1 && d[0].Status == DeliveryStatus.Failed, TimeSpan.FromSeconds(30), "the run's delivery to fail on 410")).Single();
+        runDelivery.Event.ShouldBe(CallbackEvents.RunCompleted);
+        runDelivery.Attempts.Single().ResponseStatus.ShouldBe(410);
+        runDelivery.NextAttemptAt.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task PushCalls_ForUnknownIds_Are404JobNotFound()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+
+        (await Should.ThrowAsync<NexusApiException>(() => api.Client.AiJobs.ListCallbacksAsync("job_01ARZ3NDEKTSV4RRFFQ69G5FAV"))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+        (await Should.ThrowAsync<NexusApiException>(() => api.Client.AiJobs.ListBatchCallbacksAsync("batch_01ARZ3NDEKTSV4RRFFQ69G5FAV"))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+        (await Should.ThrowAsync<NexusApiException>(() => api.Client.Compounding.ListRunCallbacksAsync(Guid.NewGuid()))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+        (await Should.ThrowAsync<NexusApiException>(() => Collect(api.Client.AiJobs.WatchAsync("job_01ARZ3NDEKTSV4RRFFQ69G5FAV")))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+        (await Should.ThrowAsync<NexusApiException>(() => Collect(api.Client.AiJobs.WatchBatchAsync("batch_01ARZ3NDEKTSV4RRFFQ69G5FAV")))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+        (await Should.ThrowAsync<NexusApiException>(() => Collect(api.Client.Compounding.WatchRunAsync(Guid.NewGuid())))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+        (await Should.ThrowAsync<NexusApiException>(() => api.Client.AiJobs.WaitForBatchCompletionAsync("batch_01ARZ3NDEKTSV4RRFFQ69G5FAV"))).Code.ShouldBe(NexusErrorCodes.JobNotFound);
+    }
+
+    // ---- Push: event streams ----
+
+    [Fact]
+    public async Task WatchAsync_SeesQueuedRunningCompleted_ThenEnds()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        var (first, second) = ($"block-{Guid.NewGuid():N}", $"block-{Guid.NewGuid():N}");
+        var batch = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest([Pricing(first), Pricing(second)], Sequential: true));
+        var watched = batch.Jobs[1].Id;
+        await api.ShouldReachStatus(batch.Jobs[0].Id, "running");
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var statuses = new List<JobStatus>();
+        Job? last = null;
+        await foreach (var job in api.Client.AiJobs.WatchAsync(watched).WithCancellation(patience.Token))
+        {
+            if (statuses.Count == 0 || statuses[^1] != job.Status)
+            {
+                statuses.Add(job.Status);
+            }
+            // Each status is seen before the next is let happen.
+            ScriptedHandler.Release(job.Status == JobStatus.Queued ? first : second);
+            last = job;
+        }
+
+        statuses.ShouldBe([JobStatus.Queued, JobStatus.Running, JobStatus.Completed]);
+        last!.Id.ShouldBe(watched);
+        last.ShouldBe(await api.Client.AiJobs.GetAsync(watched), new JobComparer());
+        (await Collect(api.Client.AiJobs.WatchAsync(watched))).Single().Status.ShouldBe(JobStatus.Completed, "an ended job: its state once, then the end");
+    }
+
+    [Fact]
+    public async Task WatchBatchAsync_AndWatchRunAsync_FollowToTheEnd()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        var gate = $"block-{Guid.NewGuid():N}";
+        var batch = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest([Pricing(gate), Pricing("ok-watch-batch")], Sequential: true));
+        var trigger = await api.Client.Compounding.TriggerAsync(new TriggerRequest(CompoundingJobTypes.Metrics));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var batches = new List<Batch>();
+        await foreach (var b in api.Client.AiJobs.WatchBatchAsync(batch.BatchId, patience.Token))
+        {
+            batches.Add(b);
+            ScriptedHandler.Release(gate);
+        }
+        var runs = await Collect(api.Client.Compounding.WatchRunAsync(trigger.JobRunId, patience.Token));
+
+        batches[0].Status.ShouldBeOneOf(JobStatus.Queued, JobStatus.Running);
+        batches[^1].Status.ShouldBe(JobStatus.Completed);
+        batches[^1].Jobs.Select(j => j.Status).ShouldBe([JobStatus.Completed, JobStatus.Completed]);
+        batches.Take(batches.Count - 1).ShouldAllBe(b => !b.Status.IsTerminal);
+        runs[^1].Status.ShouldBe(RunStatus.Completed);
+        runs[^1].ShouldBe(await api.Client.Compounding.GetRunAsync(trigger.JobRunId));
+        runs.Take(runs.Count - 1).ShouldAllBe(r => !r.Status.IsTerminal);
+    }
+
+    [Fact]
+    public async Task WaitForCompletion_FollowsTheEventStream_WithoutReadingTheStatus()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var seen = new TransportTap();
+        using var client = new NexusJobsClient(app.CreateDefaultClient(seen), ApiClient.TestClientOptions(api.Key));
+        var (jobGate, batchGate) = ($"block-{Guid.NewGuid():N}", $"block-{Guid.NewGuid():N}");
+        var job = await api.Client.AiJobs.DispatchAsync(Pricing(jobGate));
+        var batch = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest([Pricing(batchGate)]));
+        var run = await api.Client.Compounding.TriggerAsync(new TriggerRequest(CompoundingJobTypes.Metrics));
+
+        var jobWait = client.AiJobs.WaitForCompletionAsync(job.Id, TimeSpan.FromSeconds(30));
+        var batchWait = client.AiJobs.WaitForBatchCompletionAsync(batch.BatchId, TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => Task.FromResult(seen.Paths.Count), n => n == 2, TimeSpan.FromSeconds(10), "both streams to open");
+        ScriptedHandler.Release(jobGate);
+        ScriptedHandler.Release(batchGate);
+        var (doneJob, doneBatch) = (await jobWait, await batchWait);
+        var doneRun = await client.Compounding.WaitForCompletionAsync(run.JobRunId, TimeSpan.FromSeconds(60));
+
+        doneJob.Status.ShouldBe(JobStatus.Completed);
+        doneJob.ShouldBe(await api.Client.AiJobs.GetAsync(job.Id), new JobComparer());
+        doneBatch.Status.ShouldBe(JobStatus.Completed);
+        doneRun.Status.ShouldBe(RunStatus.Completed);
+        seen.Paths.ShouldBe([$"/api/ai-jobs/{job.Id}/events", $"/api/ai-jobs/batch/{batch.BatchId}/events", $"/v1/compounding/jobs/{run.JobRunId:D}/events"],
+            ignoreOrder: true, "one stream per wait and no status reads");
+    }
+
+    [Theory]
+    [InlineData(TransportTap.Fault.Unavailable)]
+    [InlineData(TransportTap.Fault.Refused)]
+    [InlineData(TransportTap.Fault.DropsAfterTheFirstEvent)]
+    public async Task WaitForCompletion_FallsBackToPolling_WhenTheStreamFails(TransportTap.Fault fault)
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var seen = new TransportTap(fault);
+        using var client = new NexusJobsClient(app.CreateDefaultClient(seen), ApiClient.TestClientOptions(api.Key));
+        var gate = $"block-{Guid.NewGuid():N}";
+        var job = await api.Client.AiJobs.DispatchAsync(Pricing(gate));
+
+        var wait = client.AiJobs.WaitForCompletionAsync(job.Id, TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => Task.FromResult(seen.Paths.Count), n => n >= 2, TimeSpan.FromSeconds(10), "polling to start");
+        ScriptedHandler.Release(gate);
+        var done = await wait;
+
+        done.Status.ShouldBe(JobStatus.Completed);
+        done.ShouldBe(await api.Client.AiJobs.GetAsync(job.Id), new JobComparer());
+        seen.Paths[0].ShouldBe($"/api/ai-jobs/{job.Id}/events");
+        seen.Paths.Skip(1).ShouldAllBe(p => p == $"/api/ai-jobs/{job.Id}", "then status reads, and the stream is not tried again");
+    }
+
+    [Fact]
+    public async Task WaitForBatchAndRunCompletion_FallBackToPolling_WhenTheStreamIsUnavailable()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var seen = new TransportTap(TransportTap.Fault.Unavailable);
+        using var client = new NexusJobsClient(app.CreateDefaultClient(seen), ApiClient.TestClientOptions(api.Key));
+        var batch = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest([Pricing("ok-fallback-batch")]));
+        var run = await api.Client.Compounding.TriggerAsync(new TriggerRequest(CompoundingJobTypes.Metrics));
+
+        (await client.AiJobs.WaitForBatchCompletionAsync(batch.BatchId, TimeSpan.FromSeconds(30))).Status.ShouldBe(JobStatus.Completed);
+        (await client.Compounding.WaitForCompletionAsync(run.JobRunId, TimeSpan.FromSeconds(60))).Status.ShouldBe(RunStatus.Completed);
+
+        seen.Paths.ShouldContain($"/api/ai-jobs/batch/{batch.BatchId}/events");
+        seen.Paths.ShouldContain($"/api/ai-jobs/batch/{batch.BatchId}");
+        seen.Paths.ShouldContain($"/v1/compounding/jobs/{run.JobRunId:D}/events");
+        seen.Paths.ShouldContain($"/v1/compounding/jobs/{run.JobRunId:D}");
     }
 
     private static async Task<List<T>> Collect<T>(IAsyncEnumerable<T> items)

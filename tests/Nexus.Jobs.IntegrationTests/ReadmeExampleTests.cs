@@ -16,7 +16,7 @@ public sealed partial class ReadmeExampleTests
         var readme = File.ReadAllText(Path.Combine(Root, "README.md")).ReplaceLineEndings("\n");
         var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
         var folder = Path.Combine(Root, "examples", "Nexus.Jobs.Example");
-        var files = new[] { "Program.cs", "Registration.cs", "VerifyCallback.cs" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)).ReplaceLineEndings("\n"));
+        var files = new[] { "Program.cs", "Registration.cs", "PushExample.cs", "VerifyCallback.cs" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)).ReplaceLineEndings("\n"));
 
         blocks.Count.ShouldBe(files.Count, "one README block per example file");
         foreach (var (name, content) in files)
@@ -75,6 +75,52 @@ public sealed partial class ReadmeExampleTests
         var accepted = await client.AiJobs.DispatchAsync(new DispatchJobRequest(JobTypes.ReviewSentiment));
 
         (await api.Client.AiJobs.GetAsync(accepted.Id)).Type.ShouldBe(JobTypes.ReviewSentiment);
+    }
+
+    [Fact]
+    public async Task ThePushExample_FollowsAJobToItsEnd()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var gate = $"block-{Guid.NewGuid():N}";
+        var accepted = await api.Client.AiJobs.DispatchAsync(ApiClient.PricingRequest(gate));
+        await api.ShouldReachStatus(accepted.Id, "running");
+        var output = new StringWriter();
+
+        var follow = PushExample.FollowAsync(api.Client, accepted.Id, output);
+        var watcher = app.Service<Nexus.Jobs.Api.Events.StatusWatcher>();
+        await Eventually.Until(() => Task.FromResult(watcher.SubscribersOf(accepted.Id)), n => n == 1, TimeSpan.FromSeconds(10), "the stream to subscribe");
+        ScriptedHandler.Release(gate);
+        var last = await follow.WaitAsync(TimeSpan.FromSeconds(30));
+
+        last!.Status.ShouldBe(JobStatus.Completed);
+        output.ToString().ReplaceLineEndings("\n").TrimEnd().Split('\n').ShouldBe([$"{accepted.Id}: running", $"{accepted.Id}: completed"]);
+    }
+
+    [Fact]
+    public async Task ThePushExample_HandlesASignedCallback_AndRefusesAnyOther()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        await using var receiver = await CallbackReceiver.StartAsync();
+        var secret = (await api.Client.Callbacks.RotateSecretAsync()).Secret;
+        var url = receiver.Url("ok");
+        var batch = await api.Client.AiJobs.DispatchBatchAsync(new DispatchBatchRequest([ApiClient.PricingRequest("ok-example-callback")], CallbackUrl: url));
+        var received = await receiver.ShouldReceive(url, count: 2);
+        var output = new StringWriter();
+
+        foreach (var callback in received.OrderBy(c => c.Event, StringComparer.Ordinal))
+        {
+            (await PushExample.HandleCallbackAsync(secret, callback.Body, callback.Headers[CallbackHeaders.Signature], output)).ShouldBe(200);
+        }
+        var forged = received[0].Body.ToArray();
+        forged[^2] ^= 1;
+        (await PushExample.HandleCallbackAsync(secret, forged, received[0].Headers[CallbackHeaders.Signature], output)).ShouldBe(401);
+        (await PushExample.HandleCallbackAsync(secret, received[0].Body, null, output)).ShouldBe(401);
+
+        var lines = output.ToString().ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        lines.Length.ShouldBe(2);
+        lines[0].ShouldBe($"ai_job.completed {received.Single(c => c.Event == "ai_job.completed").DeliveryId}: job {batch.Jobs[0].Id}");
+        lines[1].ShouldBe($"ai_job_batch.completed {received.Single(c => c.Event == "ai_job_batch.completed").DeliveryId}: batch {batch.BatchId} (completed)");
     }
 
     private static string FindRoot()

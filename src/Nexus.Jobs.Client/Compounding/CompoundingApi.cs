@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Nexus.Jobs.Client;
 
-/// <summary>Compounding: trigger a pipeline, read and list runs, wait for one, and read what the pipelines produced.</summary>
+/// <summary>Compounding: trigger a pipeline, read, list and watch runs, their callback deliveries, wait for one, and read what the pipelines produced.</summary>
 public sealed class CompoundingApi
 {
     private readonly NexusHttp _http;
@@ -46,14 +46,31 @@ public sealed class CompoundingApi
         }
     }
 
+    /// <summary><c>GET /v1/compounding/jobs/{job_run_id}/callbacks</c>: the run's callback deliveries (none without a
+    /// <c>callback_url</c>), each with every attempt (scope <c>record.read</c>).</summary>
+    /// <exception cref="NexusApiException">404 <c>JOB_NOT_FOUND</c>.</exception>
+    public async Task<IReadOnlyList<CallbackDelivery>> ListRunCallbacksAsync(Guid runId, CancellationToken cancellationToken = default) =>
+        (await _http.GetAsync($"v1/compounding/jobs/{runId:D}/callbacks", NexusJson.Default.DataOfIReadOnlyListCallbackDelivery,
+            cancellationToken).ConfigureAwait(false)).Data;
+
+    /// <summary><c>GET /v1/compounding/jobs/{job_run_id}/events</c>: the run as <see cref="GetRunAsync"/> returns it, now and after
+    /// every change, ending after it completed or failed.</summary>
+    /// <remarks>As <see cref="AiJobsApi.WatchAsync"/>.</remarks>
+    /// <exception cref="NexusApiException">The API refused (404 <c>JOB_NOT_FOUND</c>, 403...), when enumeration starts.</exception>
+    /// <exception cref="HttpIOException">The stream closed before the run ended, or stalled.</exception>
+    /// <exception cref="HttpRequestException">The answer was not an event stream.</exception>
+    public IAsyncEnumerable<CompoundingRun> WatchRunAsync(Guid runId, CancellationToken cancellationToken = default) =>
+        _http.WatchAsync($"v1/compounding/jobs/{runId:D}/events", NexusJson.Default.CompoundingRun, cancellationToken);
+
     /// <summary>Waits until the run is completed or failed and returns it as <see cref="GetRunAsync"/> does then.</summary>
     /// <param name="timeout">How long to wait in all; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
-    /// <remarks>A failed run is a result, not an exception: look at <see cref="CompoundingRun.Status"/> and <see cref="CompoundingRun.ErrorDetails"/>.</remarks>
+    /// <remarks>A failed run is a result, not an exception: look at <see cref="CompoundingRun.Status"/> and <see cref="CompoundingRun.ErrorDetails"/>.
+    /// Follows the run's event stream (<see cref="WatchRunAsync"/>), polling instead when that cannot be had or breaks.</remarks>
     /// <exception cref="NexusWaitTimeoutException">The timeout passed first (a <see cref="TimeoutException"/>); the run goes on.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
     public Task<CompoundingRun> WaitForCompletionAsync(Guid runId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CompletionWaiter.WaitAsync(ct => GetRunAsync(runId, ct), r => r.Status.IsTerminal, r => r.Status.Value, $"compounding run {runId:D}",
-            timeout, _http.Backoff, _http.Options.TimeProvider, cancellationToken);
+        CompletionWaiter.WaitAsync(ct => GetRunAsync(runId, ct), _http.Options.UseEventStreams ? ct => WatchRunAsync(runId, ct) : null,
+            r => r.Status.IsTerminal, r => r.Status.Value, $"compounding run {runId:D}", timeout, _http.Backoff, _http.Options.TimeProvider, cancellationToken);
 
     /// <summary><c>GET /v1/patterns</c>: recurring themes, strongest first.</summary>
     /// <param name="status">active or inactive; null for both.</param>

@@ -5,20 +5,24 @@ namespace Nexus.Jobs.Client;
 /// <summary>Body of <c>POST /v1/compounding/trigger</c>.</summary>
 /// <param name="JobType">One of <see cref="CompoundingJobTypes"/>.</param>
 /// <param name="DryRun">Compute and report the same counts, persisting nothing but the run's own record.</param>
-public sealed record TriggerRequest(string JobType, bool DryRun = false);
+/// <param name="CallbackUrl">Where the run's end (completed or failed) is POSTed, signed; omitted when null. The workspace
+/// needs a callback secret first (<see cref="CallbacksApi.RotateSecretAsync"/>).</param>
+public sealed record TriggerRequest(string JobType, bool DryRun = false, string? CallbackUrl = null);
 
 /// <summary>The 202 answer to a trigger.</summary>
-public sealed record TriggerAccepted(Guid JobRunId, string JobType, long WorkspaceId, bool DryRun, RunStatus Status, bool Success);
+/// <param name="CallbackUrl">The <c>callback_url</c> it was sent with; null without one.</param>
+public sealed record TriggerAccepted(Guid JobRunId, string JobType, long WorkspaceId, bool DryRun, RunStatus Status, bool Success, string? CallbackUrl = null);
 
 /// <summary>A compounding run (<c>GET /v1/compounding/jobs/{job_run_id}</c>).</summary>
 /// <param name="Trigger"><c>api</c> or <c>schedule</c>.</param>
 /// <param name="StartedAt">When the run entered the system.</param>
 /// <param name="CompletedAt">Null until it finishes.</param>
 /// <param name="ErrorDetails"><c>{code, message, exception_type, attempt}</c> when failed; null otherwise.</param>
+/// <param name="CallbackUrl">Where the run's end is POSTed; null without one.</param>
 public sealed record CompoundingRun(
     Guid JobRunId, string JobType, long WorkspaceId, RunStatus Status, bool DryRun, string Trigger,
     int? InsightsScanned, int? InsightsAffected, int? CandidatesCreated, int? Errors,
-    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, long? DurationMs, JsonElement? ErrorDetails);
+    DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, long? DurationMs, JsonElement? ErrorDetails, string? CallbackUrl = null);
 
 /// <summary>A page of runs, newest first; <see cref="NextCursor"/> is null on the last page.</summary>
 public sealed record RunPage(IReadOnlyList<CompoundingRun> Data, string? NextCursor);

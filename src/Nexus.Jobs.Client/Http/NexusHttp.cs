@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -72,6 +73,48 @@ internal sealed class NexusHttp
         return await SendAsync(request, responseType, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Opens the event stream at <paramref name="path"/> and reads its <c>status</c> payloads as they come, until <c>event: end</c>.</summary>
+    /// <exception cref="NexusApiException">The API answered with an error (404 for an unknown id, 403, 429...).</exception>
+    /// <exception cref="HttpRequestException">The answer was not <c>text/event-stream</c> (something in between answered instead).</exception>
+    /// <exception cref="HttpIOException">The stream closed before <c>event: end</c>, or stayed silent for <see cref="NexusJobsClientOptions.EventStreamIdleTimeout"/>.</exception>
+    public async IAsyncEnumerable<T> WatchAsync<T>(string path, JsonTypeInfo<T> payload, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var response = await OpenEventStreamAsync(path, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (body.ConfigureAwait(false))
+        {
+            await foreach (var item in StatusEventStream.ReadAsync(body, payload, Options.EventStreamIdleTimeout, Options.TimeProvider, cancellationToken)
+                .ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private async Task<HttpResponseMessage> OpenEventStreamAsync(string path, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Get, path, StatusEventStream.MediaType);
+        request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+            var mediaType = response.Content.Headers.ContentType?.MediaType;
+            if (!string.Equals(mediaType, StatusEventStream.MediaType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new HttpRequestException(HttpRequestError.InvalidResponse,
+                    $"GET {request.RequestUri?.AbsolutePath} answered {(int)response.StatusCode} {mediaType ?? "without a content type"}, not {StatusEventStream.MediaType}.",
+                    statusCode: response.StatusCode);
+            }
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
     public async Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Delete, path);
@@ -79,10 +122,10 @@ internal sealed class NexusHttp
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    private HttpRequestMessage Request(HttpMethod method, string path)
+    private HttpRequestMessage Request(HttpMethod method, string path, string accept = JsonMediaType)
     {
         var request = new HttpRequestMessage(method, new Uri(BaseAddress, path));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
         if (_authorization is not null)
         {
