@@ -60,5 +60,6 @@ Console.WriteLine(table);
 await File.WriteAllTextAsync(Path.Combine(results, "results.md"), $"Nexus Jobs benchmarks, {machine.date}, {machine.cores} cores, {machine.os}\n\n{table}");
 await File.WriteAllTextAsync(Path.Combine(results, "results.json"), report.Json(machine));
 await File.WriteAllTextAsync(Path.Combine(results, "chart.svg"), report.Svg($"Nexus Jobs benchmarks, {machine.date}, {machine.cores} cores"));
-Console.WriteLine($"Wrote results.md, results.json and chart.svg to {results}");
+await File.WriteAllTextAsync(Path.Combine(results, "statements.md"), report.ProfilesMarkdown());
+Console.WriteLine($"Wrote results.md, results.json, chart.svg and statements.md to {results}");
 return 0;

@@ -43,6 +43,23 @@ public sealed class Report
 
     public void Add(Panel panel) => _panels.Add(panel);
 
+    /// <summary>Statements per job by statement, per burn-down variant (pg_stat_statements).</summary>
+    public Dictionary<string, IReadOnlyList<(double PerJob, string Statement)>> Profiles { get; } = [];
+
+    public string ProfilesMarkdown()
+    {
+        var text = new StringBuilder("Statements per job during the burn-down (pg_stat_statements; BEGIN/COMMIT/DISCARD and the benchmark's own probes left out; foreign-key checks PostgreSQL runs inside an INSERT counted as statements)\n");
+        foreach (var (name, rows) in Profiles)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n## {name}: {rows.Sum(r => r.PerJob):0.0} per job\n\n| per job | statement |\n|---|---|\n");
+            foreach (var (perJob, statement) in rows)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"| {perJob:0.00} | `{statement.Replace("|", "\\|", StringComparison.Ordinal)}` |\n");
+            }
+        }
+        return text.ToString();
+    }
+
     public static string Format(double v) => double.IsNaN(v) ? "n/a"
         : Math.Abs(v) >= 1000 ? v.ToString("#,0", CultureInfo.InvariantCulture)
         : Math.Abs(v) >= 100 ? v.ToString("0", CultureInfo.InvariantCulture)

@@ -112,6 +112,8 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
         bare.StartServer();
         var done = await WaitForSucceededAsync(cs, tokens.Length);
         var after = await DbCounters.ReadAsync(cs);
+        report.Profiles[platformSettings ? "bare Hangfire, the platform's storage settings (creation included)" : "bare Hangfire, Hangfire.PostgreSql defaults (creation included)"] =
+            await ProfileAsync(cs, tokens.Length);
         return Summarise(tokens, done, after - before);
     }
 
@@ -135,7 +137,24 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
             done = await WaitForSucceededAsync(cs, tokens.Count);
         }
         var after = await DbCounters.ReadAsync(cs);
+        report.Profiles["the platform (dispatch included)"] = await ProfileAsync(cs, tokens.Count);
         return Summarise(tokens, done, after - before);
+    }
+
+    /// <summary>The statements run in this database (over the whole scenario), per job, most frequent first.</summary>
+    private static async Task<IReadOnlyList<(double PerJob, string Statement)>> ProfileAsync(string cs, int jobs)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        var rows = await connection.QueryAsync<(long Calls, string Query)>("""
+            /* bench:profile */
+            select calls, regexp_replace(query, '\s+', ' ', 'g') from pg_stat_statements
+            where dbid = (select oid from pg_database where datname = current_database())
+              and query not like '%bench:%' and query not ilike 'begin%' and query not ilike 'commit%'
+              and query not ilike 'rollback%' and query not ilike 'discard%'
+            order by calls desc limit 30
+            """);
+        return rows.Where(r => r.Calls >= jobs / 10)
+            .Select(r => (r.Calls / (double)jobs, r.Query.Length > 140 ? r.Query[..140] + "..." : r.Query)).ToList();
     }
 
     private static async Task<long> WaitForSucceededAsync(string cs, int count)
