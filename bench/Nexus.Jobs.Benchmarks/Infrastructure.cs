@@ -82,6 +82,9 @@ public sealed record DbCounters(long Commits, long Statements)
 /// <summary>Latency samples in milliseconds.</summary>
 public sealed class Samples
 {
+    /// <summary>For a paced series: the rate the sender actually kept (per second).</summary>
+    public double AchievedRate { get; set; } = double.NaN;
+
     private readonly List<double> _values = [];
     private readonly Lock _lock = new();
 
