@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Jobs.Storage;
+using Nexus.Jobs.Testing;
 
 namespace Nexus.Jobs.IntegrationTests;
 
@@ -293,7 +294,7 @@ public sealed partial class CliTests
         var dll = typeof(Program).Assembly.Location;
         var workingDirectory = Path.Combine(Path.GetTempPath(), $"nexus-cli-{Guid.NewGuid():N}");
         Directory.CreateDirectory(workingDirectory);
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -358,17 +359,6 @@ public sealed partial class CliTests
         return new CliRun(string.Join(' ', args), process.ExitCode, await stdout, await stderr, watch.Elapsed);
     }
 
-    /// <summary>The dotnet host running these tests (so the child uses the same runtimes), else dotnet on PATH.</summary>
-    private static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
-        {
-            return fromSdk;
-        }
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
 
     private sealed record CliRun(string Command, int ExitCode, string Stdout, string Stderr, TimeSpan Took)
     {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Jobs.Auth;
 using Nexus.Jobs.Storage;
 using Npgsql;
+using Nexus.Jobs.Testing;
 
 namespace Nexus.Jobs.BrowserTests.Infrastructure;
 
@@ -46,8 +47,8 @@ public sealed class NexusService : IAsyncDisposable
         var folder = Path.Combine(Path.GetTempPath(), $"nexus-browser-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         var cluster = await LocalPostgres.StartAsync(Path.Combine(folder, "postgres"), new LocalPostgresSettings(Durable: false, MaxConnections: 100), NullLogger.Instance);
-        var port = FreePort();
-        var start = new ProcessStartInfo(DotnetHost())
+        var port = ChildProcesses.FreeLoopbackPort();
+        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
@@ -179,25 +180,6 @@ public sealed class NexusService : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The dotnet host running these tests (so the child uses the same runtimes), else dotnet on PATH.</summary>
-    private static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
-        {
-            return fromSdk;
-        }
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 }
 

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Jobs.Auth;
 using Nexus.Jobs.Storage;
 using Npgsql;
+using Nexus.Jobs.Testing;
 
 namespace Nexus.Jobs.IntegrationTests.Faults;
 
@@ -286,10 +287,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the service and waits until it answers HTTP and, for a worker role, its Hangfire server has registered.</summary>
     public static async Task<ServiceProcess> StartAsync(string name, string connectionString, IReadOnlyDictionary<string, string> settings)
     {
-        var port = FreePort();
+        var port = ChildProcesses.FreeLoopbackPort();
         var workingDirectory = Path.Combine(Path.GetTempPath(), $"nexus-fault-proc-{Guid.NewGuid():N}");
         Directory.CreateDirectory(workingDirectory);
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -429,24 +430,5 @@ public sealed class ServiceProcess : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The dotnet host running these tests (so the child uses the same runtimes), else dotnet on PATH.</summary>
-    private static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
-        {
-            return fromSdk;
-        }
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 }
