@@ -48,29 +48,8 @@ public sealed class NexusService : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var cluster = await LocalPostgres.StartAsync(Path.Combine(folder, "postgres"), new LocalPostgresSettings(Durable: false, MaxConnections: 100), NullLogger.Instance);
         var port = ChildProcesses.FreeLoopbackPort();
-        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.ArgumentList.Add($"--ConnectionStrings:Jobs={cluster.ConnectionString}");
-        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
-        foreach (var (key, value) in settings)
-        {
-            start.ArgumentList.Add($"--{key}={value}");
-        }
         // Production, as deployed: no Development conveniences such as the dashboard's open loopback access.
-        foreach (var variable in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ConnectionStrings__Jobs", "ASPNETCORE_URLS" })
-        {
-            start.Environment.Remove(variable);
-        }
+        var start = ChildProcesses.Service(folder, port, cluster.ConnectionString, settings);
         var process = new Process { StartInfo = start };
         var service = new NexusService(process, cluster, folder, port);
         process.OutputDataReceived += (_, e) => service.Keep(e.Data);

@@ -290,29 +290,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var port = ChildProcesses.FreeLoopbackPort();
         var workingDirectory = Path.Combine(Path.GetTempPath(), $"nexus-fault-proc-{Guid.NewGuid():N}");
         Directory.CreateDirectory(workingDirectory);
-        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.ArgumentList.Add($"--ConnectionStrings:Jobs={connectionString}");
-        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
-        foreach (var (key, value) in settings)
-        {
-            start.ArgumentList.Add($"--{key}={value}");
-        }
-        foreach (var variable in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ConnectionStrings__Jobs", "Nexus__LocalDatabase__Folder", "ASPNETCORE_URLS" })
-        {
-            start.Environment.Remove(variable);
-        }
-        start.Environment["NO_COLOR"] = "1";
+        var start = ChildProcesses.Service(workingDirectory, port, connectionString, settings);
 
         var process = new Process { StartInfo = start };
         var service = new ServiceProcess(process, workingDirectory, port, name);
