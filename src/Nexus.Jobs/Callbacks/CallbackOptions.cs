@@ -47,11 +47,7 @@ public sealed class CallbackOptions
     public int[] EffectiveDelaysSeconds => DelaysSeconds.Length == 0 ? DefaultDelaysSeconds : DelaysSeconds;
 
     /// <summary>One delay per retry, the last repeating, as Hangfire's <c>AutomaticRetry</c> indexes them.</summary>
-    public int[] RetryDelays()
-    {
-        var delays = EffectiveDelaysSeconds;
-        return Enumerable.Range(0, Math.Max(1, Attempts)).Select(i => delays[Math.Min(i, delays.Length - 1)]).ToArray();
-    }
+    public int[] RetryDelays() => Platform.RetryPolicy.PerAttempt(EffectiveDelaysSeconds, Attempts);
 }
 
 /// <summary>Checks what data annotations cannot.</summary>

@@ -51,12 +51,10 @@ public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) :
         return _byType.GetOrAdd(type, key =>
         {
             var policy = key.Length == 0 ? options.CurrentValue.DefaultRetry : options.CurrentValue.RetryFor(key);
-            var delays = policy.EffectiveDelaysSeconds;
             return new AutomaticRetryAttribute
             {
                 Attempts = policy.Attempts,
-                // One delay per attempt, the last repeating, so Hangfire never indexes past the end.
-                DelaysInSeconds = Enumerable.Range(0, Math.Max(1, policy.Attempts)).Select(i => delays[Math.Min(i, delays.Length - 1)]).ToArray(),
+                DelaysInSeconds = policy.DelaysPerAttempt(),
                 ExceptOn = [typeof(PermanentJobFailureException)],
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             };

@@ -282,9 +282,13 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
 
         scope.Complete();
         scope.Dispose(); // commits here; count only what committed
-        foreach (var accepted in results.OfType<DispatchResult.Accepted>())
+        for (var g = 0; g < group.Count; g++)
         {
-            var sequential = accepted.BatchId is not null && group[Array.IndexOf(results, accepted)].Batch == true;
+            if (results[g] is not DispatchResult.Accepted accepted)
+            {
+                continue;
+            }
+            var sequential = group[g].Batch == true;
             estimates.Enqueued(accepted.Jobs.Where((a, i) => !sequential || i == 0).Select(a => (a.Type, a.Priority.Name())));
             foreach (var a in accepted.Jobs)
             {

@@ -89,6 +89,13 @@ public sealed class RetryPolicy
     public int[] DelaysSeconds { get; set; } = [];
 
     public int[] EffectiveDelaysSeconds => DelaysSeconds.Length == 0 ? DefaultDelaysSeconds : DelaysSeconds;
+
+    /// <summary>The delays as Hangfire's <c>AutomaticRetryAttribute.DelaysInSeconds</c> wants them: one per attempt.</summary>
+    public int[] DelaysPerAttempt() => PerAttempt(EffectiveDelaysSeconds, Attempts);
+
+    /// <summary>One delay per attempt, the last repeating, so Hangfire never indexes past the end.</summary>
+    public static int[] PerAttempt(int[] delays, int attempts) =>
+        Enumerable.Range(0, Math.Max(1, attempts)).Select(i => delays[Math.Min(i, delays.Length - 1)]).ToArray();
 }
 
 /// <summary>One remote worker fleet endpoint.</summary>
