@@ -169,4 +169,22 @@ public sealed class DispatchTests
 
         static double Seconds(AcceptedJob job) => (job.EstimatedCompletionAt - job.CreatedAt).TotalSeconds;
     }
+
+    /// <summary>Hangfire's culture capture costs a parameter row per job and two reads per execution; the platform leaves it out.</summary>
+    [Fact]
+    public async Task AJob_CarriesNoCultureParameters()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var id = await api.DispatchAsync(ApiClient.Pricing("ok-culture"));
+        await api.ShouldReachStatus(id, "completed");
+
+        var names = await app.QueryAsync<string[]>("""
+            select coalesce(array_agg(p.name order by p.name), '{}')
+            from nexus.ai_jobs j join hangfire.jobparameter p on p.jobid = j.hangfire_job_id
+            where j.id = @Id
+            """, new { Id = id });
+        names.ShouldNotContain("CurrentCulture");
+        names.ShouldNotContain("CurrentUICulture");
+    }
 }
