@@ -115,4 +115,54 @@ public sealed class AtomicDispatchTests
             dispatcher.BetweenStatementsForTests = null;
         }
     }
+
+    /// <summary>Far below the cap, dispatch bounds the workspace's jobs from its dispatch counter instead of counting them.</summary>
+    [Fact]
+    public async Task DispatchFarBelowTheCap_CountsTheWorkspacesJobsOnce_NotPerRequest()
+    {
+        await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api", ["AiJobs:MaxQueuedPerWorkspace"] = "1000" });
+        var api = await app.ClientAsync();
+        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+
+        for (var i = 0; i < 10; i++)
+        {
+            await api.DispatchAsync(ApiClient.Pricing($"ok-{i}"));
+        }
+
+        dispatcher.ExactCounts.ShouldBe(1, "counted once, on the workspace's first dispatch; the counter bounds the rest");
+        (await app.QueryAsync<long>("select dispatched from nexus.dispatch_counters where workspace_id = @W", new { W = api.Workspace })).ShouldBe(10);
+    }
+
+    /// <summary>
+    /// The bound includes what other processes dispatched since this one last counted: two hosts on one database share a
+    /// workspace's cap exactly.
+    /// </summary>
+    [Fact]
+    public async Task TwoProcessesDispatchingToOneWorkspace_KeepTheCapExact()
+    {
+        var settings = new Dictionary<string, string?> { ["Nexus:Roles"] = "api", ["AiJobs:MaxQueuedPerWorkspace"] = "5" };
+        await using var first = await NexusApp.IsolatedAsync(settings);
+        await using var second = new NexusApp(first.ConnectionString, settings);
+        var workspace = NexusApp.NewWorkspace();
+        var a = await first.ClientAsync(workspace);
+        var b = await second.ClientAsync(workspace);
+
+        await a.DispatchAsync(ApiClient.Pricing("ok-a1"));
+        await a.DispatchAsync(ApiClient.Pricing("ok-a2"));
+        await b.DispatchAsync(ApiClient.Pricing("ok-b1"));
+        await b.DispatchAsync(ApiClient.Pricing("ok-b2"));
+        await b.DispatchAsync(ApiClient.Pricing("ok-b3"));
+
+        // The first host saw two of its own jobs; the other three came from the second host.
+        (await a.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok-a3"))).ShouldBeProblem(HttpStatusCode.TooManyRequests, "QUEUE_FULL");
+        (await b.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok-b4"))).ShouldBeProblem(HttpStatusCode.TooManyRequests, "QUEUE_FULL");
+        (await first.QueryAsync<long>("select count(*) from nexus.ai_jobs where workspace_id = @W", new { W = workspace })).ShouldBe(5);
+
+        // A cancelled job makes room for exactly one more, whichever host takes it.
+        var page = await b.GetAsync("/api/ai-jobs");
+        var oldest = page.Json.GetProperty("data")[4].GetProperty("id").GetString();
+        (await b.DeleteAsync($"/api/ai-jobs/{oldest}")).Status.ShouldBe(HttpStatusCode.NoContent);
+        await a.DispatchAsync(ApiClient.Pricing("ok-a4"));
+        (await b.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok-b5"))).ShouldBeProblem(HttpStatusCode.TooManyRequests, "QUEUE_FULL");
+    }
 }

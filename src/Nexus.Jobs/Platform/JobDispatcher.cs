@@ -36,17 +36,31 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
 {
     private static readonly MethodInfo RunMethod = typeof(AiJobRunner).GetMethod(nameof(AiJobRunner.RunAsync))!;
 
-    // Serialises dispatch per workspace so that the queued-jobs cap holds under concurrent requests. The count stops
-    // at cap + 1: that is all the decision needs, and it keeps the cost bounded however deep the backlog.
+    // Serialises dispatch per workspace so that the queued-jobs cap holds under concurrent requests, and reads how many
+    // jobs the workspace was ever given (committed, under the lock, so nothing is added meanwhile).
     private const string PrepareSql = """
         select pg_advisory_xact_lock(hashtext(@LockKey));
+        select coalesce((select dispatched from nexus.dispatch_counters where workspace_id = @WorkspaceId), 0);
+        """;
 
+    // The exact figures, when the bound is not enough. Both counts stop at cap + 1: that is all a decision needs, and it
+    // keeps the cost bounded however deep the backlog.
+    private const string CountSql = """
         select count(*)::int from (
             select 1
             from nexus.ai_jobs j join hangfire.job h on h.id = j.hangfire_job_id
             where j.workspace_id = @WorkspaceId and j.outcome is null and h.statename in ('Enqueued', 'Scheduled', 'Awaiting')
             limit @Limit
-        ) live;
+        ) queued;
+
+        select count(*)::int from (
+            select 1 from nexus.ai_jobs where workspace_id = @WorkspaceId and outcome is null limit @Limit
+        ) unfinished;
+        """;
+
+    private const string CountDispatchedSql = """
+        insert into nexus.dispatch_counters (workspace_id, dispatched) values (@WorkspaceId, @Count)
+        on conflict (workspace_id) do update set dispatched = nexus.dispatch_counters.dispatched + excluded.dispatched
         """;
 
     private const string InsertBatchSql = """
@@ -66,6 +80,12 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
     public const int MaxGroupJobs = 100;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Gate> _gates = new();
+
+    // Per workspace: its unfinished jobs counted exactly at some moment, and its dispatch counter at that moment.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (int Unfinished, long Dispatched)> _counted = new();
+
+    /// <summary>How many times this dispatcher counted a workspace's jobs (tests).</summary>
+    internal int ExactCounts;
 
     /// <summary>Test seam: runs inside the transaction after the Hangfire jobs exist and before our records are written.</summary>
     internal Func<Task>? BetweenStatementsForTests { get; set; }
@@ -172,16 +192,19 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
             TransactionScopeAsyncFlowOption.Enabled);
 
         int queued;
+        long counter;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            using var reader = await connection.QueryMultipleAsync(new CommandDefinition(PrepareSql, new
+            using (var reader = await connection.QueryMultipleAsync(new CommandDefinition(PrepareSql, new
             {
                 WorkspaceId = workspaceId,
                 LockKey = "nexus.dispatch:" + workspaceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Limit = cap + 1,
-            }, cancellationToken: ct));
-            await reader.ReadAsync<object>(); // the lock
-            queued = await reader.ReadSingleAsync<int>();
+            }, cancellationToken: ct)))
+            {
+                await reader.ReadAsync<object>(); // the lock
+                counter = await reader.ReadSingleAsync<long>();
+            }
+            queued = await QueuedAsync(connection, workspaceId, counter, group.Sum(p => p.Jobs.Count), cap, ct);
         }
 
         // Hangfire first: our rows carry its job ids. Both are invisible to everyone until the scope commits.
@@ -278,6 +301,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
                 Estimates = rows.Select(r => r.Job.EstimatedCompletionAt).ToArray(),
                 CallbackUrls = rows.Select(r => r.CallbackUrl).ToArray(),
             }, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(CountDispatchedSql, new { WorkspaceId = workspaceId, Count = rows.Count }, cancellationToken: ct));
         }
 
         scope.Complete();
@@ -296,6 +320,40 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
             }
         }
         return results;
+    }
+
+    /// <summary>
+    /// The workspace's queued jobs, or an upper bound of them when even the bound leaves room for the whole group.
+    /// </summary>
+    /// <remarks>
+    /// Jobs only become unfinished by being dispatched, under this lock, and never become unfinished again; queued jobs
+    /// are unfinished ones. So unfinished jobs counted exactly at counter value D₀ plus what was dispatched since (the
+    /// counter now minus D₀) bounds today's queued jobs from above, whichever process dispatched them. Counting is
+    /// needed only when that bound comes near the cap: dispatch costs the same whatever the backlog.
+    /// </remarks>
+    private async Task<int> QueuedAsync(NpgsqlConnection connection, long workspaceId, long dispatched, int adding, int cap, CancellationToken ct)
+    {
+        if (_counted.TryGetValue(workspaceId, out var counted))
+        {
+            var bound = counted.Unfinished + (dispatched - counted.Dispatched);
+            if (bound + adding <= cap)
+            {
+                return (int)bound;
+            }
+        }
+        Interlocked.Increment(ref ExactCounts);
+        using var reader = await connection.QueryMultipleAsync(new CommandDefinition(CountSql, new { WorkspaceId = workspaceId, Limit = cap + 1 }, cancellationToken: ct));
+        var queued = await reader.ReadSingleAsync<int>();
+        var unfinished = await reader.ReadSingleAsync<int>();
+        if (unfinished <= cap)
+        {
+            _counted[workspaceId] = (unfinished, dispatched); // a count cut short at cap + 1 bounds nothing
+        }
+        else
+        {
+            _counted.TryRemove(workspaceId, out _);
+        }
+        return queued;
     }
 
     private sealed record Pending(IReadOnlyList<JobRequest> Jobs, bool? Batch, string? CallbackUrl, CancellationToken Cancellation)
