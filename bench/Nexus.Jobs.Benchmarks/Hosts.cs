@@ -27,6 +27,44 @@ public static class Started
     public static void Mark(string token) => At.TryAdd(token, Stopwatch.GetTimestamp());
 }
 
+/// <summary>
+/// Where an idle job's pickup goes (Stopwatch ticks per token): the worker applying Processing (after its fetch, the
+/// state lock and the job's read, before that transaction commits) and Hangfire starting to perform it. A global filter,
+/// so bare Hangfire's jobs and the platform's pass the same points.
+/// </summary>
+public sealed class PickupStages : IApplyStateFilter, Hangfire.Server.IServerFilter
+{
+    public static readonly ConcurrentDictionary<string, long> ProcessingApplied = new(StringComparer.Ordinal);
+    public static readonly ConcurrentDictionary<string, long> Performing = new(StringComparer.Ordinal);
+
+    // Both bare Hangfire's no-op and the platform's runner take the token (the platform's public job id) first.
+    private static string? Token(Hangfire.Common.Job? job) => job?.Args.Count > 0 ? job.Args[0] as string : null;
+
+    public void OnStateApplied(ApplyStateContext context, Hangfire.Storage.IWriteOnlyTransaction transaction)
+    {
+        if (context.NewState is ProcessingState && Token(context.BackgroundJob.Job) is { } token)
+        {
+            ProcessingApplied.TryAdd(token, Stopwatch.GetTimestamp());
+        }
+    }
+
+    public void OnStateUnapplied(ApplyStateContext context, Hangfire.Storage.IWriteOnlyTransaction transaction)
+    {
+    }
+
+    public void OnPerforming(Hangfire.Server.PerformingContext context)
+    {
+        if (Token(context.BackgroundJob.Job) is { } token)
+        {
+            Performing.TryAdd(token, Stopwatch.GetTimestamp());
+        }
+    }
+
+    public void OnPerformed(Hangfire.Server.PerformedContext context)
+    {
+    }
+}
+
 /// <summary>The platform's no-op job: the handler returns at once, so what is measured is the platform.</summary>
 public sealed class NoOpHandler : IJobHandler
 {

@@ -177,7 +177,21 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
 
     public async Task PickupAsync()
     {
-        (Samples Idle, Samples Steady) platform, bare;
+        var stages = new PickupStages();
+        Hangfire.GlobalJobFilters.Filters.Add(stages);
+        try
+        {
+            await PickupSeriesAndReportAsync();
+        }
+        finally
+        {
+            Hangfire.GlobalJobFilters.Filters.Remove(stages);
+        }
+    }
+
+    private async Task PickupSeriesAndReportAsync()
+    {
+        (Pickup Idle, Samples Steady) platform, bare;
         // Bare Hangfire first: a disposed platform host leaves Hangfire's static configuration behind.
         var bareCs = await cluster.CreateDatabaseAsync("bench_pickup_bare");
         using (var hangfire = BareHangfire.WithPlatformSettings(bareCs, settings.Workers))
@@ -199,7 +213,7 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
             async Task<string> Dispatch() => ((DispatchResult.Accepted)await host.Dispatcher.DispatchAsync(2, request, null, CancellationToken.None)).Jobs[0].Id;
             platform = await PickupSeriesAsync(Dispatch);
         }
-        foreach (var (label, p, b) in new[] { ("idle", platform.Idle, bare.Idle), ($"steady {settings.SteadyRate}/s", platform.Steady, bare.Steady) })
+        foreach (var (label, p, b) in new[] { ("idle", platform.Idle.Total, bare.Idle.Total), ($"steady {settings.SteadyRate}/s", platform.Steady, bare.Steady) })
         {
             var section = $"Pickup, accepted -> running ({label})";
             var idle = label == "idle";
@@ -215,6 +229,22 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
                 BaselineName = "bare HF, same settings", Baseline = b.P(99), Ratio = b.P(99) / p.P(99),
                 Target = idle ? "<= 25 ms" : null, Met = idle ? p.P(99) <= 25 : null,
             });
+            if (idle)
+            {
+                var (pi, bi) = (platform.Idle, bare.Idle);
+                report.Add(new Row(section, "p50 stage 1: accepted -> Processing applied (wake, fetch commit, state lock, job read)", pi.ToApplied.P(50), "ms")
+                {
+                    BaselineName = "bare HF, same settings", Baseline = bi.ToApplied.P(50), Ratio = bi.ToApplied.P(50) / pi.ToApplied.P(50),
+                });
+                report.Add(new Row(section, "p50 stage 2: -> performing (Processing commit, state lock released, filters)", pi.ToPerforming.P(50), "ms")
+                {
+                    BaselineName = "bare HF, same settings", Baseline = bi.ToPerforming.P(50), Ratio = bi.ToPerforming.P(50) / pi.ToPerforming.P(50),
+                });
+                report.Add(new Row(section, "p50 stage 3: -> the job's first line (activation; the platform reads its record)", pi.ToFirstLine.P(50), "ms")
+                {
+                    BaselineName = "bare HF, same settings", Baseline = bi.ToFirstLine.P(50), Ratio = bi.ToFirstLine.P(50) / pi.ToFirstLine.P(50),
+                });
+            }
             report.Add(new Panel($"Pickup {label}", "ms (p50 / p99)",
                 [("HF p50", b.P(50)), ("HF p99", b.P(99)), ("platform p50", p.P(50)), ("platform p99", p.P(99))],
                 idle ? 25 : null, idle ? "p99 target" : null));
@@ -226,7 +256,10 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
     /// Idle: one job at a time, the next sent 20 ms after the previous started. Steady: jobs sent on a fixed schedule
     /// at the configured rate, each from its own task.
     /// </summary>
-    private async Task<(Samples Idle, Samples Steady)> PickupSeriesAsync(Func<Task<string>> dispatch)
+    /// <summary>Idle pickups, whole and in Hangfire's stages (<see cref="PickupStages"/>).</summary>
+    private sealed record Pickup(Samples Total, Samples ToApplied, Samples ToPerforming, Samples ToFirstLine);
+
+    private async Task<(Pickup Idle, Samples Steady)> PickupSeriesAsync(Func<Task<string>> dispatch)
     {
         for (var i = 0; i < 50; i++)
         {
@@ -234,13 +267,17 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
             await Wait.UntilAsync(() => Task.FromResult(Started.At.ContainsKey(warm)), TimeSpan.FromSeconds(30), "a warm-up job", TimeSpan.FromMilliseconds(1));
         }
 
-        var idle = new Samples();
+        var idle = new Pickup(new Samples(), new Samples(), new Samples(), new Samples());
         for (var i = 0; i < settings.IdleSamples; i++)
         {
             var id = await dispatch();
             var accepted = Stopwatch.GetTimestamp();
             await Wait.UntilAsync(() => Task.FromResult(Started.At.ContainsKey(id)), TimeSpan.FromSeconds(30), "an idle job", TimeSpan.FromMilliseconds(0.5));
-            idle.Add(Math.Max(0, Ms(Started.At[id] - accepted)));
+            var (applied, performing, started) = (PickupStages.ProcessingApplied[id], PickupStages.Performing[id], Started.At[id]);
+            idle.Total.Add(Math.Max(0, Ms(started - accepted)));
+            idle.ToApplied.Add(Math.Max(0, Ms(applied - accepted)));
+            idle.ToPerforming.Add(Ms(performing - applied));
+            idle.ToFirstLine.Add(Ms(started - performing));
             await Task.Delay(20);
         }
 
