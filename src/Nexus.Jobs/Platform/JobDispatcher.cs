@@ -58,22 +58,21 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         ) unfinished;
         """;
 
-    private const string CountDispatchedSql = """
-        insert into nexus.dispatch_counters (workspace_id, dispatched) values (@WorkspaceId, @Count)
-        on conflict (workspace_id) do update set dispatched = nexus.dispatch_counters.dispatched + excluded.dispatched
-        """;
-
     private const string InsertBatchSql = """
         insert into nexus.ai_batches (id, workspace_id, sequential, job_count, created_at, callback_url, callback_pending)
         values (@Id, @WorkspaceId, @Sequential, @JobCount, @CreatedAt, @CallbackUrl, @CallbackPending)
         """;
 
-    // Every job of a group in one statement (Dapper would send one statement per row).
+    // Every job of a group in one statement (Dapper would send one statement per row), and the workspace's dispatch
+    // counter moved by as many, in the same round trip.
     private const string InsertJobSql = """
         insert into nexus.ai_jobs (id, workspace_id, type, priority, params, batch_id, batch_position, hangfire_job_id, created_at, estimated_completion_at, callback_url)
         select id, @WorkspaceId, type, priority, params::json, batch_id, batch_position, hangfire_job_id, @CreatedAt, estimated_completion_at, callback_url
         from unnest(@Ids, @Types, @Priorities, @Params, @BatchIds, @Positions, @HangfireJobIds, @Estimates, @CallbackUrls)
-             as j(id, type, priority, params, batch_id, batch_position, hangfire_job_id, estimated_completion_at, callback_url)
+             as j(id, type, priority, params, batch_id, batch_position, hangfire_job_id, estimated_completion_at, callback_url);
+
+        insert into nexus.dispatch_counters (workspace_id, dispatched) values (@WorkspaceId, cardinality(@Ids))
+        on conflict (workspace_id) do update set dispatched = nexus.dispatch_counters.dispatched + excluded.dispatched;
         """;
 
     /// <summary>Most jobs one group transaction takes (five full batches).</summary>
@@ -301,7 +300,6 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
                 Estimates = rows.Select(r => r.Job.EstimatedCompletionAt).ToArray(),
                 CallbackUrls = rows.Select(r => r.CallbackUrl).ToArray(),
             }, cancellationToken: ct));
-            await connection.ExecuteAsync(new CommandDefinition(CountDispatchedSql, new { WorkspaceId = workspaceId, Count = rows.Count }, cancellationToken: ct));
         }
 
         scope.Complete();
