@@ -64,9 +64,19 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
     public async Task BurnDownAsync(double ceiling)
     {
         var n = settings.BurnDownJobs;
-        var defaults = await BareBurnDownAsync("bench_burn_defaults", platformSettings: false);
-        var same = await BareBurnDownAsync("bench_burn_bare", platformSettings: true);
-        var platform = await PlatformBurnDownAsync();
+        var completions = new Completions();
+        Hangfire.GlobalJobFilters.Filters.Add(completions);
+        BurnDown defaults, same, platform;
+        try
+        {
+            defaults = await BareBurnDownAsync("bench_burn_defaults", platformSettings: false);
+            same = await BareBurnDownAsync("bench_burn_bare", platformSettings: true);
+            platform = await PlatformBurnDownAsync();
+        }
+        finally
+        {
+            Hangfire.GlobalJobFilters.Filters.Remove(completions);
+        }
 
         var section = $"Burn-down ({n:#,0} no-op jobs, {settings.Workers} workers)";
         report.Add(new Row(section, "bare Hangfire, Hangfire.PostgreSql defaults", defaults.JobsPerSecond, "jobs/s")
@@ -109,6 +119,7 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
             bare.Create(token);
         }
         var before = await DbCounters.ReadAsync(cs);
+        Completions.Reset();
         bare.StartServer();
         var done = await WaitForSucceededAsync(cs, tokens.Length);
         var after = await DbCounters.ReadAsync(cs);
@@ -131,6 +142,7 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
             }
         }
         var before = await DbCounters.ReadAsync(cs);
+        Completions.Reset();
         long done;
         await using (var worker = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "worker", settings.Workers)))
         {
@@ -157,12 +169,17 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
             .Select(r => (r.Calls / (double)jobs, r.Query.Length > 140 ? r.Query[..140] + "..." : r.Query)).ToList();
     }
 
+    /// <summary>
+    /// Waits for this process's workers to have applied Succeeded to <paramref name="count"/> jobs (no queries meanwhile),
+    /// then for the database to show them all; returns when the last was applied.
+    /// </summary>
     private static async Task<long> WaitForSucceededAsync(string cs, int count)
     {
-        var poll = new NpgsqlConnectionStringBuilder(cs) { Pooling = true, MaxPoolSize = 2, ApplicationName = "bench-poll" }.ConnectionString;
-        await Wait.UntilAsync(async () => await Wait.CountAsync(poll, "select count(*) from hangfire.job where statename = 'Succeeded'") >= count,
-            TimeSpan.FromMinutes(15), $"{count} jobs to succeed", TimeSpan.FromMilliseconds(25));
-        return Stopwatch.GetTimestamp();
+        await Wait.UntilAsync(() => Task.FromResult(Completions.Count >= count), TimeSpan.FromMinutes(15), $"{count} jobs to succeed", TimeSpan.FromMilliseconds(25));
+        var done = Completions.Last;
+        await Wait.UntilAsync(async () => await Wait.CountAsync(cs, "select count(*) from hangfire.job where statename = 'Succeeded'") >= count,
+            TimeSpan.FromMinutes(1), $"{count} jobs to show as succeeded");
+        return done;
     }
 
     /// <summary>From the first job's start to the moment all had succeeded: start-up of either side is not counted.</summary>
@@ -263,8 +280,7 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
     {
         for (var i = 0; i < 50; i++)
         {
-            var warm = await dispatch();
-            await Wait.UntilAsync(() => Task.FromResult(Started.At.ContainsKey(warm)), TimeSpan.FromSeconds(30), "a warm-up job", TimeSpan.FromMilliseconds(1));
+            await Started.WhenStartedAsync(await dispatch(), TimeSpan.FromSeconds(30));
         }
 
         var idle = new Pickup(new Samples(), new Samples(), new Samples(), new Samples());
@@ -272,7 +288,7 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
         {
             var id = await dispatch();
             var accepted = Stopwatch.GetTimestamp();
-            await Wait.UntilAsync(() => Task.FromResult(Started.At.ContainsKey(id)), TimeSpan.FromSeconds(30), "an idle job", TimeSpan.FromMilliseconds(0.5));
+            await Started.WhenStartedAsync(id, TimeSpan.FromSeconds(30));
             var (applied, performing, started) = (PickupStages.ProcessingApplied[id], PickupStages.Performing[id], Started.At[id]);
             idle.Total.Add(Math.Max(0, Ms(started - accepted)));
             idle.ToApplied.Add(Math.Max(0, Ms(applied - accepted)));
