@@ -10,16 +10,9 @@ using Npgsql;
 
 namespace Nexus.Jobs.Platform;
 
-/// <summary>The Hangfire entry point of every AI job: loads the record, runs the executor, records the result.</summary>
-public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors executors, CallbackOutbox outbox, ILogger<AiJobRunner> logger)
+/// <summary>The Hangfire entry point of every AI job: takes the record (read by <see cref="JobRecordPrefetch"/>), runs the executor, records the result.</summary>
+public sealed class AiJobRunner(JobRecordPrefetch records, NpgsqlDataSource dataSource, JobExecutors executors, CallbackOutbox outbox, ILogger<AiJobRunner> logger)
 {
-    // One round trip: the record and Hangfire's retry counter (a job parameter, JSON text such as "2").
-    private const string LoadSql = """
-        select workspace_id as WorkspaceId, type as Type, params::text as Params, outcome as Outcome, callback_url as CallbackUrl,
-               (select p.value from hangfire.jobparameter p where p.jobid = @HangfireId and p.name = 'RetryCount') as RetryCount
-        from nexus.ai_jobs where id = @Id
-        """;
-
     // 'failed' may be overwritten: an operator can requeue a failed job from the dashboard.
     private static readonly JobOutcomeStatement CompleteSql = CallbackOutbox.JobOutcome("""
         update nexus.ai_jobs
@@ -33,12 +26,8 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
     public async Task RunAsync(string jobId, string type, long workspaceId, PerformContext? context, CancellationToken cancellationToken)
     {
         var startedAt = Clock.UtcNowMicros();
-        Row? row;
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        {
-            var hangfireId = long.TryParse(context?.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 0;
-            row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(LoadSql, new { Id = jobId, HangfireId = hangfireId }, cancellationToken: cancellationToken));
-        }
+        var hangfireId = long.TryParse(context?.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 0;
+        var row = await records.TakeAsync(jobId, hangfireId, cancellationToken).WaitAsync(cancellationToken);
         if (row is null)
         {
             // Cannot happen while the record and the Hangfire job are created in one transaction.
@@ -73,8 +62,6 @@ public sealed class AiJobRunner(NpgsqlDataSource dataSource, JobExecutors execut
         }
         outbox.AfterJobOutcomes(ended);
     }
-
-    private sealed record Row(long WorkspaceId, string Type, string Params, string? Outcome, string? CallbackUrl, string? RetryCount);
 }
 
 /// <summary>UTC now, truncated to PostgreSQL's microsecond precision so values round-trip exactly.</summary>

@@ -22,14 +22,16 @@ namespace Nexus.Jobs.Platform;
 /// execution (a row and two round trips per job, counted by the benchmarks); the platform's jobs never depend on the
 /// thread culture (their inputs and outputs are JSON, formatted invariantly).
 /// </remarks>
-public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing) : IJobFilterProvider
+public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing,
+    JobRecordPrefetch prefetch) : IJobFilterProvider
 {
     public IEnumerable<JobFilter> GetFilters(Job job) =>
         JobFilterProviders.Providers.GetFilters(job)
             .Where(f => f.Instance is not AutomaticRetryAttribute and not CaptureCultureAttribute)
             .Append(new JobFilter(job?.Type == typeof(CallbackSender) ? callbackRetry.Attribute : retry, JobFilterScope.Global, 20))
             .Append(new JobFilter(outcome, JobFilterScope.Global, 30))
-            .Append(new JobFilter(tracing, JobFilterScope.Global, 40));
+            .Append(new JobFilter(tracing, JobFilterScope.Global, 40))
+            .Append(new JobFilter(prefetch, JobFilterScope.Global, 50));
 }
 
 /// <summary>Hangfire's <see cref="AutomaticRetryAttribute"/>, configured per job type from <c>AiJobs:Retry</c>.</summary>
