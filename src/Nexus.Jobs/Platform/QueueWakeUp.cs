@@ -28,16 +28,21 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
     private readonly PostgreSqlStorage _storage;
     private readonly IPersistentJobQueueProvider _inner;
     private readonly bool _notify;
+    private readonly string _enqueueSql;
     private readonly ConcurrentDictionary<PostgreSqlJobQueue, string[]> _waiting = new();
     private int _next;
 
-    /// <param name="storage">The storage whose queues this serves.</param>
+    /// <param name="storage">The storage whose queues this serves (its schema is <see cref="Nexus.Jobs.Storage.Migrator.HangfireSchema"/>).</param>
     /// <param name="queues">Every queue the platform's servers fetch from.</param>
     /// <param name="notify">Whether enqueues notify other processes (<c>Nexus:Workers:LongPolling</c>).</param>
     public QueueWakeUp(PostgreSqlStorage storage, IEnumerable<string> queues, bool notify)
     {
         _storage = storage;
         _notify = notify;
+        _enqueueSql = $"""
+            with queued as (insert into "{Nexus.Jobs.Storage.Migrator.HangfireSchema}"."jobqueue" ("jobid", "queue") values (@JobId, @Queue) returning 1)
+            select pg_notify(@Channel, @Payload) from queued
+            """;
         _inner = storage.QueueProviders.GetProvider(Queues.Default);
         storage.QueueProviders.Add(this, queues);
     }
@@ -108,12 +113,19 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
 
         public void Enqueue(IDbConnection connection, string queue, string jobId)
         {
-            inner.Enqueue(connection, queue, jobId);
             if (!owner._notify)
             {
+                inner.Enqueue(connection, queue, jobId);
                 return;
             }
-            connection.Execute("select pg_notify(@Channel, @Payload)", new { Channel, Payload = $"{owner.SenderId}:{queue}:{jobId}" });
+            // Hangfire.PostgreSql's insert and the notification in one round trip (they were two per enqueue).
+            connection.Execute(owner._enqueueSql, new
+            {
+                JobId = long.Parse(jobId, System.Globalization.CultureInfo.InvariantCulture),
+                Queue = queue,
+                Channel,
+                Payload = $"{owner.SenderId}:{queue}:{jobId}",
+            });
         }
     }
 }
