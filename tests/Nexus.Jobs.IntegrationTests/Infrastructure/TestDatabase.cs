@@ -47,6 +47,7 @@ public static class TestDatabase
         Directory.CreateDirectory(_folder);
         await File.WriteAllTextAsync(Path.Combine(_folder, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var cluster = await LocalPostgres.StartAsync(_folder, new LocalPostgresSettings(Durable: false, MaxConnections: 500), NullLogger.Instance);
+        StartWatchdog(_folder);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             foreach (var host in StopFirst)
@@ -57,6 +58,28 @@ public static class TestDatabase
             Remove(_folder);
         };
         return cluster;
+    }
+
+    /// <summary>
+    /// A detached shell that stops the cluster and removes its folder once this process has gone, however it went: the
+    /// test runner may kill the test host before its exit handler has finished (that left clusters running after some
+    /// runs), and a killed run has no exit handler at all. After a clean exit it finds nothing left to do.
+    /// </summary>
+    private static void StartWatchdog(string folder)
+    {
+        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var pgdata = Path.Combine(folder, "pgdata");
+        var pgCtl = Quote(Path.Combine(LocalPostgres.FindBinaries(), "pg_ctl"));
+        var stop = Environment.IsPrivilegedProcess ? $"runuser -u postgres -- {pgCtl}" : pgCtl;
+        // Its output goes nowhere at once, so it never holds the test runner's pipes open.
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 1; done; " +
+            $"if [ -f {Quote(Path.Combine(pgdata, "postmaster.pid"))} ]; then {stop} stop -D {Quote(pgdata)} -m immediate -w -t 30; fi; rm -rf {Quote(folder)}";
+        var start = new System.Diagnostics.ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in new[] { "sh", "-c", script })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var watchdog = System.Diagnostics.Process.Start(start);
     }
 
     /// <summary>Stops and removes clusters left by test runs that were killed before they could clean up.</summary>
