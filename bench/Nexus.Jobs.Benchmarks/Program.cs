@@ -7,9 +7,9 @@ var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "consolidation"];
 var workers = args.SkipWhile(a => a != "--workers").Skip(1).Select(int.Parse).FirstOrDefault(20);
 var settings = quick
-    ? new BenchSettings(BurnDownJobs: 2_000, Workers: workers, IdleSamples: 100, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(3),
+    ? new BenchSettings(BurnDownJobs: 2_000, BurnDownRounds: 1, Workers: workers, IdleSamples: 100, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(3),
         Clients: 8, LoadFor: TimeSpan.FromSeconds(3), SmallStore: 10_000, LargeStore: 100_000, SmallInsights: 2_000, LargeInsights: 20_000)
-    : new BenchSettings(BurnDownJobs: 10_000, Workers: workers, IdleSamples: 300, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(10),
+    : new BenchSettings(BurnDownJobs: 10_000, BurnDownRounds: 3, Workers: workers, IdleSamples: 300, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(10),
         Clients: 8, LoadFor: TimeSpan.FromSeconds(10), SmallStore: 10_000, LargeStore: 1_000_000, SmallInsights: 10_000, LargeInsights: 100_000);
 
 var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
