@@ -25,10 +25,15 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
     /// <summary>The notification channel; the payload is "sender-id:queue:job-id" (distinct, so PostgreSQL never folds two).</summary>
     public const string Channel = "nexus_jobs";
 
+    // Hangfire.PostgreSql's queue insert and the notification in one statement (one round trip per enqueue, not two).
+    private const string EnqueueSql = $"""
+        with queued as (insert into "{Nexus.Jobs.Storage.Migrator.HangfireSchema}"."jobqueue" ("jobid", "queue") values (@JobId, @Queue) returning 1)
+        select pg_notify(@Channel, @Payload) from queued
+        """;
+
     private readonly PostgreSqlStorage _storage;
     private readonly IPersistentJobQueueProvider _inner;
     private readonly bool _notify;
-    private readonly string _enqueueSql;
     private readonly ConcurrentDictionary<PostgreSqlJobQueue, string[]> _waiting = new();
     private int _next;
 
@@ -39,10 +44,6 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
     {
         _storage = storage;
         _notify = notify;
-        _enqueueSql = $"""
-            with queued as (insert into "{Nexus.Jobs.Storage.Migrator.HangfireSchema}"."jobqueue" ("jobid", "queue") values (@JobId, @Queue) returning 1)
-            select pg_notify(@Channel, @Payload) from queued
-            """;
         _inner = storage.QueueProviders.GetProvider(Queues.Default);
         storage.QueueProviders.Add(this, queues);
     }
@@ -118,8 +119,7 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
                 inner.Enqueue(connection, queue, jobId);
                 return;
             }
-            // Hangfire.PostgreSql's insert and the notification in one round trip (they were two per enqueue).
-            connection.Execute(owner._enqueueSql, new
+            connection.Execute(EnqueueSql, new
             {
                 JobId = long.Parse(jobId, System.Globalization.CultureInfo.InvariantCulture),
                 Queue = queue,
