@@ -5,7 +5,7 @@ using System.Text;
 namespace Nexus.Jobs.Client.Tests;
 
 /// <summary>A response body that arrives as scripted: chunks, pauses, then an end, a broken connection, or silence.</summary>
-internal sealed class ScriptedStream(params ScriptedStream.Step[] steps) : Stream
+internal sealed class ScriptedStream(params ScriptedStream.Step[] steps) : Nexus.Jobs.Testing.ReadOnlyStream
 {
     private readonly Queue<Step> _steps = new(steps);
     private byte[] _pending = [];
@@ -85,29 +85,4 @@ internal sealed class ScriptedStream(params ScriptedStream.Step[] steps) : Strea
             throw;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

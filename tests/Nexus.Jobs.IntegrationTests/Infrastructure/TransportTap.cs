@@ -58,7 +58,7 @@ public sealed class TransportTap(TransportTap.Fault fault = TransportTap.Fault.N
     }
 
     /// <summary>Hands over what the first read gets (the first event: the server flushes per event), then breaks.</summary>
-    private sealed class DropAfterFirstRead(Stream inner) : Stream
+    private sealed class DropAfterFirstRead(Stream inner) : Nexus.Jobs.Testing.ReadOnlyStream
     {
         private bool _read;
 
@@ -72,30 +72,7 @@ public sealed class TransportTap(TransportTap.Fault fault = TransportTap.Fault.N
             return await inner.ReadAsync(buffer, cancellationToken);
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
