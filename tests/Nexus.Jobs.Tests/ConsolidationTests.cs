@@ -1,4 +1,5 @@
 using Nexus.Jobs.Compounding;
+using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Tests;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
 

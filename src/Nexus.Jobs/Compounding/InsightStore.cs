@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Transactions;
 using Dapper;
+using Nexus.Jobs.Language;
 using Nexus.Jobs.Platform;
 using Npgsql;
 

@@ -74,6 +74,7 @@ public static class HangfireSetup
         services.AddSingleton<Auth.ApiKeys>();
         services.AddSingleton<Catalog.CatalogStore>();
         services.AddNexusCallbacks();
+        Language.LanguageSetup.AddLanguage(services);
         AiJobs.Handlers.HandlerSetup.AddBuiltInHandlers(services);
         return services;
     }

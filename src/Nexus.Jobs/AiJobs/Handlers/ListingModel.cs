@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Nexus.Jobs.Compounding;
+using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.AiJobs.Handlers;
 

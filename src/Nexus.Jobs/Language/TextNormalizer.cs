@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace Nexus.Jobs.Compounding;
+namespace Nexus.Jobs.Language;
 
 /// <summary>Turns free text into comparable tokens: lower case, letters and digits only, no stop words, light English stemming. Pure.</summary>
 public static class TextNormalizer

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.AI;
+using Npgsql;
+
+namespace Nexus.Jobs.Language;
+
+/// <summary>
+/// Embeddings as data: the vector of each text is computed once per model, stored in <c>nexus.embeddings</c>, and read
+/// back on every later request. Texts are keyed by the sha256 of their UTF-8 bytes, so a text that changes gets a new
+/// vector and an unchanged one never is embedded again.
+/// </summary>
+/// <remarks>
+/// Stored vectors are written on their own connection and committed at once: a dry run or a failed pipeline that
+/// rolls its own transaction back keeps the vectors it paid for.
+/// </remarks>
+public sealed class EmbeddingStore(NpgsqlDataSource dataSource, IEmbeddingGenerator<string, Embedding<float>> generator)
+{
+    // Texts embedded per model call and stored per statement: small enough that a cancelled run loses little.
+    private const int ChunkSize = 256;
+
+    private const string ReadSql = """
+        select text_sha256 as Hash, vector as Vector from nexus.embeddings
+        where model = @Model and text_sha256 = any(@Hashes)
+        """;
+
+    private const string WriteSql = """
+        insert into nexus.embeddings (model, text_sha256, dimensions, vector)
+        select @Model, h, @Dimensions, v from unnest(@Hashes, @Vectors) as t(h, v)
+        on conflict (model, text_sha256) do nothing
+        """;
+
+    /// <summary>The model every stored vector of this store belongs to.</summary>
+    public string Model { get; } = ModelOf(generator);
+
+    /// <summary>The vector of each text, in order: stored ones read, missing ones embedded and stored first.</summary>
+    public async Task<float[][]> GetOrCreateAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var hashes = new byte[texts.Count][];
+        var keys = new string[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
+            hashes[i] = Hash(texts[i]);
+            keys[i] = Convert.ToHexString(hashes[i]);
+        }
+
+        var found = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var distinct = hashes.DistinctBy(Convert.ToHexString).ToArray();
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            foreach (var row in await connection.QueryAsync<Row>(new CommandDefinition(ReadSql,
+                         new { Model, Hashes = distinct }, cancellationToken: cancellationToken)))
+            {
+                found[Convert.ToHexString(row.Hash)] = Vectors.FromBytes(row.Vector);
+            }
+        }
+
+        var missing = new List<int>();
+        var queued = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (!found.ContainsKey(keys[i]) && queued.Add(keys[i]))
+            {
+                missing.Add(i);
+            }
+        }
+        for (var start = 0; start < missing.Count; start += ChunkSize)
+        {
+            var chunk = missing.GetRange(start, Math.Min(ChunkSize, missing.Count - start));
+            var embeddings = await generator.GenerateAsync(chunk.Select(i => texts[i]), cancellationToken: cancellationToken);
+            if (embeddings.Count != chunk.Count)
+            {
+                throw new InvalidOperationException($"The embedding model {Model} returned {embeddings.Count} vectors for {chunk.Count} texts.");
+            }
+            var vectors = new byte[chunk.Count][];
+            for (var k = 0; k < chunk.Count; k++)
+            {
+                var vector = embeddings[k].Vector.ToArray();
+                Vectors.Normalize(vector);
+                found[keys[chunk[k]]] = vector;
+                vectors[k] = Vectors.ToBytes(vector);
+            }
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(WriteSql, new
+            {
+                Model, Dimensions = embeddings[0].Vector.Length, Hashes = chunk.Select(i => hashes[i]).ToArray(), Vectors = vectors,
+            }, cancellationToken: cancellationToken));
+        }
+
+        var result = new float[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            result[i] = found[keys[i]];
+        }
+        return result;
+    }
+
+    /// <summary>The key of a text: sha256 of its UTF-8 bytes.</summary>
+    public static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
+
+    private static string ModelOf(IEmbeddingGenerator<string, Embedding<float>> generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
+        return metadata?.DefaultModelId is { Length: > 0 } id
+            ? (metadata.ProviderUri is { } uri ? $"{id}@{uri.GetLeftPart(UriPartial.Authority)}" : id)
+            : throw new InvalidOperationException("The embedding generator names no model; stored vectors must say which model made them.");
+    }
+
+    private sealed record Row(byte[] Hash, byte[] Vector);
+}
