@@ -101,13 +101,26 @@ public sealed class EmbeddingStore(NpgsqlDataSource dataSource, IEmbeddingGenera
     /// <summary>The key of a text: sha256 of its UTF-8 bytes.</summary>
     public static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
 
-    private static string ModelOf(IEmbeddingGenerator<string, Embedding<float>> generator)
+    /// <summary>
+    /// The key stored vectors of <paramref name="generator"/> go under: its model id; for an endpoint also the endpoint's
+    /// scheme, host and port (the same name on two servers may be two models) and the width asked for (text-embedding-3
+    /// shortened to 256 is another vector space than at full width). An offline model's width is fixed by the model.
+    /// </summary>
+    /// <example><c>sentence-transformers/all-MiniLM-L6-v2</c>, <c>text-embedding-3-small@https://api.openai.com?dimensions=256</c>.</example>
+    public static string ModelOf(IEmbeddingGenerator<string, Embedding<float>> generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
-        return metadata?.DefaultModelId is { Length: > 0 } id
-            ? (metadata.ProviderUri is { } uri ? $"{id}@{uri.GetLeftPart(UriPartial.Authority)}" : id)
-            : throw new InvalidOperationException("The embedding generator names no model; stored vectors must say which model made them.");
+        if (metadata?.DefaultModelId is not { Length: > 0 } id)
+        {
+            throw new InvalidOperationException("The embedding generator names no model; stored vectors must say which model made them.");
+        }
+        if (metadata.ProviderUri is not { } uri)
+        {
+            return id;
+        }
+        var key = $"{id}@{uri.GetLeftPart(UriPartial.Authority)}";
+        return metadata.DefaultModelDimensions is { } width ? $"{key}?dimensions={width}" : key;
     }
 
     private sealed record Row(byte[] Hash, byte[] Vector);
