@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -35,65 +36,68 @@ public sealed class EmbeddingStore(NpgsqlDataSource dataSource, IEmbeddingGenera
     public string Model { get; } = ModelOf(generator);
 
     /// <summary>The vector of each text, in order: stored ones read, missing ones embedded and stored first.</summary>
+    /// <remarks>A text repeated in <paramref name="texts"/> is looked up and embedded once; its positions share one array.</remarks>
     public async Task<float[][]> GetOrCreateAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var hashes = new byte[texts.Count][];
-        var keys = new string[texts.Count];
+        // Each distinct text once: its hash, the first position it has, and where every position finds its vector.
+        var slotOf = new Dictionary<byte[], int>(texts.Count, HashComparer.Instance);
+        var hashes = new List<byte[]>();
+        var firstPosition = new List<int>();
+        var slots = new int[texts.Count];
         for (var i = 0; i < texts.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
-            hashes[i] = Hash(texts[i]);
-            keys[i] = Convert.ToHexString(hashes[i]);
+            var hash = Hash(texts[i]);
+            if (!slotOf.TryGetValue(hash, out var slot))
+            {
+                slot = hashes.Count;
+                slotOf.Add(hash, slot);
+                hashes.Add(hash);
+                firstPosition.Add(i);
+            }
+            slots[i] = slot;
         }
 
-        var found = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        var distinct = hashes.DistinctBy(Convert.ToHexString).ToArray();
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        var vectors = new float[hashes.Count][];
+        if (hashes.Count > 0)
         {
-            foreach (var row in await connection.QueryAsync<Row>(new CommandDefinition(ReadSql,
-                         new { Model, Hashes = distinct }, cancellationToken: cancellationToken)))
+            // Streamed, not buffered: 100,000 stored vectors are 150 MB of bytea, held once (as floats) instead of twice.
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await foreach (var row in connection.QueryUnbufferedAsync<Row>(ReadSql, new { Model, Hashes = hashes.ToArray() }).WithCancellation(cancellationToken))
             {
-                found[Convert.ToHexString(row.Hash)] = Vectors.FromBytes(row.Vector);
+                vectors[slotOf[row.Hash]] = Vectors.FromBytes(row.Vector);
             }
         }
 
-        var missing = new List<int>();
-        var queued = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < texts.Count; i++)
-        {
-            if (!found.ContainsKey(keys[i]) && queued.Add(keys[i]))
-            {
-                missing.Add(i);
-            }
-        }
+        var missing = Enumerable.Range(0, vectors.Length).Where(slot => vectors[slot] is null).ToList();
         for (var start = 0; start < missing.Count; start += ChunkSize)
         {
             var chunk = missing.GetRange(start, Math.Min(ChunkSize, missing.Count - start));
-            var embeddings = await generator.GenerateAsync(chunk.Select(i => texts[i]), cancellationToken: cancellationToken);
+            var embeddings = await generator.GenerateAsync(chunk.Select(slot => texts[firstPosition[slot]]), cancellationToken: cancellationToken);
             if (embeddings.Count != chunk.Count)
             {
                 throw new InvalidOperationException($"The embedding model {Model} returned {embeddings.Count} vectors for {chunk.Count} texts.");
             }
-            var vectors = new byte[chunk.Count][];
+            var stored = new byte[chunk.Count][];
             for (var k = 0; k < chunk.Count; k++)
             {
                 var vector = embeddings[k].Vector.ToArray();
                 Vectors.Normalize(vector);
-                found[keys[chunk[k]]] = vector;
-                vectors[k] = Vectors.ToBytes(vector);
+                vectors[chunk[k]] = vector;
+                stored[k] = Vectors.ToBytes(vector);
             }
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(WriteSql, new
             {
-                Model, Dimensions = embeddings[0].Vector.Length, Hashes = chunk.Select(i => hashes[i]).ToArray(), Vectors = vectors,
+                Model, Dimensions = embeddings[0].Vector.Length, Hashes = chunk.Select(slot => hashes[slot]).ToArray(), Vectors = stored,
             }, cancellationToken: cancellationToken));
         }
 
         var result = new float[texts.Count][];
         for (var i = 0; i < texts.Count; i++)
         {
-            result[i] = found[keys[i]];
+            result[i] = vectors[slots[i]];
         }
         return result;
     }
@@ -124,4 +128,14 @@ public sealed class EmbeddingStore(NpgsqlDataSource dataSource, IEmbeddingGenera
     }
 
     private sealed record Row(byte[] Hash, byte[] Vector);
+
+    /// <summary>sha256 keys by value; their first bytes are already uniformly spread, so they are the hash code.</summary>
+    private sealed class HashComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly HashComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => BinaryPrimitives.ReadInt32LittleEndian(obj);
+    }
 }
