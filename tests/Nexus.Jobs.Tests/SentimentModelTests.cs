@@ -52,17 +52,30 @@ public class SentimentModelTests
     [Fact]
     public void Score_BlendsTheWholeReviewWithItsClauses_LaterClausesWeighingMore()
     {
+        // Halfway between positive and negative: alone, neither wins.
         var undecided = Unit(1, 1, 0);
+        Toy.Score([undecided]).Score.ShouldBe(0, 1e-6);
 
-        // Half the verdict from the whole review, half from its clauses weighted 1/3 and 2/3: P(pos) - P(neg) is linear
-        // in the probabilities, so the blended score is the same blend of the pieces' scores.
-        var blended = Toy.Score([undecided, Pos, Neg]);
-        var expected = 0.5 * Toy.Score([undecided]).Score + 0.5 * (Toy.Score([Pos]).Score / 3 + 2 * Toy.Score([Neg]).Score / 3);
-        blended.Score.ShouldBe(expected, 1e-12);
+        // "good ..., but bad" ends negative; "bad ..., but good" ends positive, by the same margin.
+        var goodThenBad = Toy.Score([undecided, Pos, Neg]);
+        var badThenGood = Toy.Score([undecided, Neg, Pos]);
+        goodThenBad.Label.ShouldBe("negative");
+        badThenGood.Label.ShouldBe("positive");
+        goodThenBad.Score.ShouldBeLessThan(-0.1);
+        goodThenBad.Score.ShouldBe(-badThenGood.Score, 1e-6);
+    }
 
-        // "good ..., but bad" ends negative; "bad ..., but good" ends positive.
-        blended.Label.ShouldBe("negative");
-        Toy.Score([undecided, Neg, Pos]).Label.ShouldBe("positive");
+    [Fact]
+    public void Sharpen_RaisesToOneOverTheTemperature_AndRenormalises()
+    {
+        double[] p = [0.5, 0.25, 0.25];
+        SentimentModel.Sharpen(p, 0.5);
+        p.ShouldBe([2.0 / 3, 1.0 / 6, 1.0 / 6], 1e-12);
+
+        double[] same = [0.2, 0.3, 0.5];
+        SentimentModel.Sharpen(same, 1);
+        same.ShouldBe([0.2, 0.3, 0.5], 1e-12);
+        SentimentModel.Temperature.ShouldBeLessThan(1); // the blend is under-confident; the model sharpens it
     }
 
     [Fact]

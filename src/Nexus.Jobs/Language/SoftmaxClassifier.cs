@@ -6,7 +6,7 @@ namespace Nexus.Jobs.Language;
 /// <param name="L2">Weight of the squared-norm penalty on the weights (not the biases); larger is smoother and less sure.</param>
 /// <param name="MaxIterations">Full-batch steps at most.</param>
 /// <param name="Tolerance">Training stops once no component of the gradient exceeds this.</param>
-public sealed record SoftmaxOptions(double L2 = 1e-3, int MaxIterations = 3000, double Tolerance = 1e-5);
+public sealed record SoftmaxOptions(double L2 = 1e-3, int MaxIterations = 3000, double Tolerance = 1e-4);
 
 /// <summary>
 /// Multinomial logistic regression over fixed-length vectors (sentence embeddings): one weight vector and bias per

@@ -23,15 +23,25 @@ public sealed partial class SentimentModel
     public const string Negative = "negative";
 
     /// <summary>
-    /// The penalty that fits the shipped set best: on a 5-fold split of it, 1e-3 and 3e-4 were as accurate (0.78-0.79)
-    /// and 3e-4 the best calibrated (expected calibration error 0.03 against 0.11); smaller penalties were less accurate.
+    /// The penalty that fits the shipped set best: on a 5-fold split of it 3e-4 was right on 0.823 of the reviews (whole
+    /// review only), 1e-3 on 0.811 and 1e-4 on 0.814.
     /// </summary>
     public static readonly SoftmaxOptions Training = new(L2: 3e-4);
 
     /// <summary>
-    /// Share of the verdict that comes from the clauses rather than the whole review. On the development reviews,
-    /// 0 (whole review only) was right on 0.842, 0.5 on 0.875; on a 5-fold split of the training set 0.784 and 0.806.
-    /// (Blending only the clause after the last "but" or "however" reached 0.858 and 0.796.)
+    /// The blended probabilities are raised to 1 / this: averaging the pieces' verdicts makes them less sure than the
+    /// model is right. On a 5-fold split of the training set 0.7 brought the expected calibration error from 0.084 to
+    /// 0.032 (0.124 to 0.057 on the development reviews); no label changes.
+    /// </summary>
+    public const double Temperature = 0.7;
+
+    /// <summary>
+    /// Share of the verdict that comes from the clauses rather than the whole review. On the development reviews, the
+    /// whole review alone was right on 0.842, blended half and half with its clauses on 0.867; on a 5-fold split of the
+    /// training set 0.821 and 0.836. Blending in only the clause after the last "but" or "however" reached 0.850 and
+    /// 0.825, the last clause alone 0.867 and 0.830. (Also classifying each negated clause with its negation removed,
+    /// the verdict flipped, as VADER flips a negated word, did not help: 0.867 and 0.833 at a fifth of the weight,
+    /// worse above; it is not done.)
     /// </summary>
     public const double ClauseWeight = 0.5;
 
@@ -74,7 +84,8 @@ public sealed partial class SentimentModel
 
     /// <summary>
     /// Scores a review from the vectors of its <see cref="Pieces"/>, in the same order. The label is the most probable
-    /// class, its probability the confidence, and the score P(positive) - P(negative), in -1..1.
+    /// class, its probability the confidence, and the score P(positive) - P(negative), in -1..1 (after sharpening by
+    /// <see cref="Temperature"/>).
     /// </summary>
     public SentimentScore Score(IReadOnlyList<float[]> pieceVectors)
     {
@@ -104,6 +115,7 @@ public sealed partial class SentimentModel
                 p[c] = (1 - ClauseWeight) * p[c] + ClauseWeight * blended[c];
             }
         }
+        Sharpen(p, Temperature);
         var best = 0;
         for (var c = 1; c < p.Length; c++)
         {
@@ -256,6 +268,23 @@ public sealed partial class SentimentModel
 
     private static bool IsThemeWord(string token) =>
         token.Length >= 3 && char.IsLetter(token[0]) && !GenericReviewWords.Contains(token) && !TextNormalizer.IsNegation(token);
+
+    /// <summary>Raises each probability to 1 / <paramref name="temperature"/> and renormalises, in place; the order is kept.</summary>
+    public static void Sharpen(double[] p, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
+        var sum = 0.0;
+        for (var c = 0; c < p.Length; c++)
+        {
+            p[c] = Math.Pow(p[c], 1 / temperature);
+            sum += p[c];
+        }
+        for (var c = 0; c < p.Length; c++)
+        {
+            p[c] /= sum;
+        }
+    }
 
     private static int IndexOf(IReadOnlyList<string> labels, string label)
     {
