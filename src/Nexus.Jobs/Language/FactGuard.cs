@@ -27,8 +27,9 @@ public sealed class FactProfile
 {
     internal FactProfile(
         HashSet<string> words, HashSet<string> strong, string? weak, List<(FactLexicon.TermClass Class, string Term)> classed,
-        HashSet<double> cardinals, HashSet<int> ordinals, int negations, List<PoleMark> poles)
+        HashSet<double> cardinals, HashSet<int> ordinals, int negations, int implicitNegations, List<PoleMark> poles)
     {
+        ImplicitNegations = implicitNegations;
         Words = words;
         Strong = strong;
         Weak = weak;
@@ -38,6 +39,9 @@ public sealed class FactProfile
         Negations = negations;
         Poles = poles;
     }
+
+    /// <summary>A profile of no words, a placeholder before the real one is computed.</summary>
+    internal static FactProfile Empty { get; } = new([], [], null, [], [], [], 0, 0, []);
 
     /// <summary>Every comparable word: the normaliser's tokens, with aliases ("Dutch", "weekly") in their canonical form.</summary>
     internal HashSet<string> Words { get; }
@@ -54,8 +58,11 @@ public sealed class FactProfile
 
     internal HashSet<int> Ordinals { get; }
 
-    /// <summary>Negations that do not sit before a scale word (those flip the scale word instead).</summary>
+    /// <summary>Explicit negations ("not", "never", "n't", "stopped") that do not sit before a scale word (those flip it instead).</summary>
     internal int Negations { get; }
+
+    /// <summary>Words that negate without saying so ("lacks", "missing", "fails").</summary>
+    internal int ImplicitNegations { get; }
 
     internal List<PoleMark> Poles { get; }
 
@@ -106,8 +113,8 @@ public static partial class FactGuard
         var strong = new HashSet<string>(StringComparer.Ordinal);
         var weak = ReadNames(text, words, strong, classed);
         var (cardinals, ordinals) = ReadNumbers(text);
-        var (negations, poles) = ReadPolarity(text);
-        return new FactProfile(words, strong, weak, classed, cardinals, ordinals, negations, poles);
+        var (negations, implicitNegations, poles) = ReadPolarity(text);
+        return new FactProfile(words, strong, weak, classed, cardinals, ordinals, negations, implicitNegations, poles);
     }
 
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> state different facts, and by which rule.</summary>
@@ -120,9 +127,11 @@ public static partial class FactGuard
         ArgumentNullException.ThrowIfNull(b);
         var polesA = new List<FactProfile.PoleMark>(a.Poles);
         var polesB = new List<FactProfile.PoleMark>(b.Poles);
+        // "lacks" balances "has no", but "misses deadlines" against "delivers late" is no negation: implicit negations
+        // count only when they make the two sides agree, so a difference needs both counts to differ.
         var negationsA = a.Negations + PrefixNegations(a, b, polesA);
         var negationsB = b.Negations + PrefixNegations(b, a, polesB);
-        if (negationsA % 2 != negationsB % 2)
+        if (negationsA % 2 != negationsB % 2 && (negationsA + a.ImplicitNegations) % 2 != (negationsB + b.ImplicitNegations) % 2)
         {
             return FactConflict.Negation;
         }
@@ -139,6 +148,20 @@ public static partial class FactGuard
             return FactConflict.Term;
         }
         return FactConflict.None;
+    }
+
+    /// <summary>The Jaccard overlap of the two texts' comparable words (normalised tokens and names), 0 to 1.</summary>
+    public static double Overlap(FactProfile a, FactProfile b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var shared = 0;
+        foreach (var word in a.Words)
+        {
+            shared += b.Words.Contains(word) ? 1 : 0;
+        }
+        var union = a.Words.Count + b.Words.Count - shared;
+        return union == 0 ? 1 : (double)shared / union;
     }
 
     // "incompatible" against "compatible": a negation on the prefixed side. When the bare word is a scale word
@@ -250,23 +273,28 @@ public static partial class FactGuard
         return x.Length > y.Length ? x.AsSpan(i + 1).SequenceEqual(y.AsSpan(i)) : x.AsSpan(i).SequenceEqual(y.AsSpan(i + 1));
     }
 
-    private static (int Negations, List<FactProfile.PoleMark> Poles) ReadPolarity(string text)
+    private static (int Negations, int ImplicitNegations, List<FactProfile.PoleMark> Poles) ReadPolarity(string text)
     {
         var stream = Stream(text);
         var negations = 0;
+        var implicitNegations = 0;
         var poles = new List<FactProfile.PoleMark>();
         for (var i = 0; i < stream.Count; i++)
         {
             var (token, stop) = stream[i];
             if (stop)
             {
-                // Some negating words are function words the normaliser drops ("outside").
-                negations += FactLexicon.Negatives.Contains(token) ? 1 : 0;
+                // Some scale and negating words are function words the normaliser drops ("behind", "up", "outside").
+                implicitNegations += FactLexicon.Negatives.Contains(token) ? 1 : 0;
+                if (FactLexicon.PolesByWord.TryGetValue(token, out var function))
+                {
+                    poles.AddRange(function.Select(p => new FactProfile.PoleMark(token, p.Scale, p.Sign)));
+                }
                 continue;
             }
             var next = ModifiedWord(stream, i);
             var nextPoles = next < 0 ? null : FactLexicon.PolesByWord.GetValueOrDefault(stream[next].Token);
-            if (TextNormalizer.IsNegation(token))
+            if (TextNormalizer.IsNegation(token) || FactLexicon.Negators.Contains(token))
             {
                 if (nextPoles is not null)
                 {
@@ -292,10 +320,10 @@ public static partial class FactGuard
             }
             if (FactLexicon.Negatives.Contains(token))
             {
-                negations++;
+                implicitNegations++;
             }
         }
-        return (negations, poles);
+        return (negations, implicitNegations, poles);
     }
 
     // Words that may stand between "not" (or "less") and the word it modifies: "not very happy", "isn't at all safe".
@@ -465,7 +493,8 @@ public static partial class FactGuard
         {
             var digits = match.Groups["int"].Value.Replace(",", "", StringComparison.Ordinal);
             var fraction = match.Groups["frac"].Success ? "." + match.Groups["frac"].Value : "";
-            if (!double.TryParse(digits + fraction, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            if (!double.TryParse(digits + fraction, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                || match.Groups["unit"].Value.ToLowerInvariant() is "st" or "nd" or "rd" or "th")
             {
                 continue;
             }
@@ -527,7 +556,7 @@ public static partial class FactGuard
         }
     }
 
-    [GeneratedRegex(@"(?<![\p{L}\p{N}.,])(?<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?<frac>\d+))?(?:(?<scale>k|m|bn)\b|\s?(?<scale>thousand|million|billion)\b|(?![\p{L}\p{N}]))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\p{L}\p{N}.,])(?<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?<frac>\d+))?(?:(?<scale>k|m|bn)\b|\s?(?<scale>thousand|million|billion)\b|(?<unit>\p{L}{1,3})?(?![\p{L}\p{N}]))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DigitsPattern();
 
     [GeneratedRegex(@"\b(?<n>\d+)(?:st|nd|rd|th)\b", RegexOptions.CultureInvariant)]

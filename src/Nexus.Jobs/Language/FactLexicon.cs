@@ -18,16 +18,16 @@ internal static class FactLexicon
     private static readonly string[] Scales =
     [
         // amount and change
-        "increase rise rose risen grow grew grown growth climb jump soar surge spike gain boost expand expansion raise hike higher highest high"
-            + " | decrease fall fell fallen drop decline shrink shrank shrunk reduce reduction cut lower lowest low dip plunge slump slash halve sink sank",
+        "increase rise rose risen grow grew grown growth climb jump soar surge spike gain boost expand expansion raise hike higher highest high up above over"
+            + " | decrease fall fell fallen drop decline shrink shrank shrunk reduce reduction cut lower lowest low dip plunge slump slash halve sink sank down below under",
         "more most extra additional | less least fewer fewest",
         "big bigger biggest large larger largest huge giant wide wider widest | small smaller smallest tiny narrow narrower narrowest",
         "long longer longest lengthy | short shorter shortest brief",
         "expensive pricey pricier priciest costly overpriced | cheap cheaper cheapest inexpensive affordable",
         "fast faster fastest quick quicker quickest quickly rapid rapidly speedy | slow slower slowest slowly sluggish",
-        "late later latest delay overdue | early earlier earliest",
+        "late later latest delay overdue behind | early earlier earliest ahead",
         "heavy heavier heaviest | light lighter lightest lightweight",
-        "hard harder hardest difficult tough complicated | easy easier easiest easily simple simpler simplest straightforward",
+        "hard harder hardest difficult tough complicated challenging demanding | easy easier easiest easily simple simpler simplest straightforward",
         "hard harder hardest firm firmer firmest stiff rigid | soft softer softest",
         "hot hotter hottest warm warmer | cold colder coldest cool cooler",
         "good better best great excellent improve improvement positive superb | bad worse worst poor poorer terrible awful worsen deteriorate negative",
@@ -35,7 +35,8 @@ internal static class FactLexicon
             + " | unhappy sad dissatisfied unsatisfied disappointed upset angry annoyed frustrated dislike hate complain complaint criticise criticize",
         "accept approve agree confirm allow permit | reject decline refuse deny veto",
         "hire recruit | fire lay laid layoff dismiss",
-        "open launch start begin | close shut shutdown stop discontinue",
+        "open launch start begin | close shut shutdown discontinue",
+        "work succeed success successful | fail failure break broken crash malfunction",
         "safe safer safest secure | unsafe dangerous risky insecure",
         "busy busier busiest crowded | quiet quieter quietest empty",
         "loud louder loudest noisy noisier noisiest | quiet quieter quietest silent",
@@ -57,8 +58,12 @@ internal static class FactLexicon
         "thick | thin",
     ];
 
-    // Words that negate without saying "not": "the page lacks prices" says what "the page has no prices" says.
+    // Words that negate without saying "not": "the page lacks prices" says what "the page has no prices" says. They only
+    // balance an explicit negation on the other side (see FactGuard), never make a difference on their own.
     private static readonly string[] NegativeVerbs = ["lack", "lacking", "missing", "miss", "fail", "failure", "absent", "unable", "neglect", "ignore", "outside"];
+
+    // Verbs that negate the word after them as "not" does: "stopped working" is "does not work".
+    private static readonly string[] NegatingVerbs = ["stop", "cease", "quit"];
 
     // Words before a scale word that do not negate but grade it: "less expensive" is cheap, "more expensive" expensive.
     private static readonly FrozenDictionary<string, int> GradingWords = new Dictionary<string, int>
@@ -115,12 +120,13 @@ internal static class FactLexicon
         (TermClass.Currency, "usd:dollar:$ eur:euro:€ gbp:sterling:£ jpy:yen chf:franc inr:rupee cny:yuan:rmb sek:krona nok:krone"),
         (TermClass.Unit, "minute hour:hourly day:daily week:weekly fortnight month:monthly year:yearly:annual:annually decade"
             + " kg:kilogram gram tonne:ton km:kilometre:kilometer mile metre:meter cm:centimetre:centimeter mm inch litre:liter gallon gb mb tb"),
-        (TermClass.Material, "steel plastic wood:wooden glass leather cotton wool aluminium:aluminum ceramic metal rubber silicone bamboo cardboard"),
+        (TermClass.Material, "steel plastic wood:wooden glass leather fabric cotton linen wool velvet suede denim nylon polyester canvas aluminium:aluminum"
+            + " ceramic porcelain metal iron copper brass marble stone concrete rubber silicone bamboo cardboard"),
     ];
 
     // Places are only read as places when capitalised ("Turkey", not "turkey"; "Polish", not "polish").
     private const string Places =
-        "us:usa:america:american:americans uk:britain:british:england:english:scotland:scottish:wales:welsh germany:german:germans"
+        "us:usa:america:american:americans uk:britain:british england:english scotland:scottish:scots wales:welsh germany:german:germans"
         + " france:french spain:spanish italy:italian netherlands:holland:dutch belgium:belgian switzerland:swiss austria:austrian"
         + " poland:polish portugal:portuguese ireland:irish sweden:swedish:swede:swedes norway:norwegian denmark:danish:dane"
         + " finland:finnish greece:greek turkey:turkish russia:russian ukraine:ukrainian czechia:czech hungary:hungarian"
@@ -136,6 +142,8 @@ internal static class FactLexicon
     public static FrozenDictionary<string, Pole[]> PolesByWord { get; }
 
     public static FrozenSet<string> Negatives { get; }
+
+    public static FrozenSet<string> Negators { get; }
 
     public static FrozenDictionary<string, (TermClass Class, string Canonical)> ClassTerms { get; }
 
@@ -167,6 +175,7 @@ internal static class FactLexicon
         }
         PolesByWord = poles.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
         Negatives = NegativeVerbs.SelectMany(Forms).ToFrozenSet(StringComparer.Ordinal);
+        Negators = NegatingVerbs.SelectMany(Forms).ToFrozenSet(StringComparer.Ordinal);
 
         var classTerms = new Dictionary<string, (TermClass, string)>(StringComparer.Ordinal);
         foreach (var (termClass, members) in ClassLists)
