@@ -53,7 +53,7 @@ public static class Consolidation
         var entities = EntitySets.Build(active);
         var reps = Representatives.Build(active, activeVectors, entities);
         var candidates = Candidates(reps, entities, (float)options.SimilarityThreshold, options.Search ?? NeighbourSearchOptions.Default);
-        var groups = Group(candidates, reps, entities, options.SimilarityThreshold);
+        var groups = Group(candidates, reps, active, entities, options.SimilarityThreshold);
         return BuildMergeGroups(groups, reps, active);
     }
 
@@ -176,37 +176,53 @@ public static class Consolidation
             found?.CopyTo(candidates, at);
             at += found?.Length ?? 0;
         }
-        // Most similar pairs first: when an insight could join either of two incompatible groups, it joins the one it
-        // resembles most. The sort key packs the similarity (descending) above the position, whose order is itself
-        // deterministic (buckets by entity number, pairs by representative), so ties never depend on timing.
-        var keys = new long[count];
-        for (var k = 0; k < count; k++)
-        {
-            var quantized = (long)(Math.Clamp(candidates[k].Similarity, 0f, 1f) * (1 << 30));
-            keys[k] = (((1L << 30) - quantized) << 33) | (uint)k;
-        }
-        Array.Sort(keys);
-        var sorted = new Candidate[count];
-        for (var k = 0; k < count; k++)
-        {
-            sorted[k] = candidates[(int)(keys[k] & ((1L << 33) - 1))];
-        }
-        return sorted;
+        return candidates;
     }
 
-    // Union-find over representatives. Each group keeps the distinct entity sets of its members, smallest first; two
-    // groups join only if the result is still a chain (every set a proper subset of the next), i.e. every two members
-    // remain compatible. So {A,B} and {A,C} never end up together through an {A} bridge, and neither do {A} and {B}
-    // through {A,B}.
+    // Leader clustering. Representatives are visited best first, in the order that chooses a group's canonical (most
+    // reinforced, then most confident, oldest, smallest id). Each joins the most similar leader visited before it that
+    // passes the merge rule with it, or becomes a leader itself. So every member states the canonical's fact directly:
+    // no chain of small steps can drift from "late delivery" to "missing invoice". And a second run, which sees only
+    // the canonicals, finds nothing to merge: two leaders stayed apart because the rule failed between them.
     //
-    // Edges are taken most similar first, and the guard is asked only about an edge that would join two groups: in a
-    // dense cluster most pairs fall inside a group formed already, and the guard's answer for them could change nothing.
-    private static List<int>[] Group(Candidate[] candidates, Representatives reps, EntitySets entities, double threshold)
+    // Each group keeps the distinct entity sets of its members, smallest first; a member joins only if the result is
+    // still a chain (every set a proper subset of the next), i.e. every two members remain compatible. So {A,B} and
+    // {A,C} never end up together through an {A} leader, and neither do {A} and {B} through {A,B}.
+    private static List<int>[] Group(Candidate[] candidates, Representatives reps, InsightRecord[] active, EntitySets entities, double threshold)
     {
-        var profiles = new FactProfile?[reps.Count];
-        foreach (var candidate in candidates)
+        var order = Enumerable.Range(0, reps.Count).ToArray();
+        var best = reps.Members.Select(m => m.Aggregate((x, y) => IsBetterCanonical(active[y], active[x]) ? y : x)).ToArray();
+        Array.Sort(order, (x, y) => x == y ? 0 : IsBetterCanonical(active[best[x]], active[best[y]]) ? -1 : 1);
+        var rank = new int[reps.Count];
+        for (var k = 0; k < order.Length; k++)
         {
-            profiles[candidate.A] = profiles[candidate.B] = FactProfile.Empty;
+            rank[order[k]] = k;
+        }
+
+        // Each representative's candidates visited before it, most similar first (ties: the earlier visited).
+        var degree = new int[reps.Count + 1];
+        foreach (var c in candidates)
+        {
+            degree[Later(c) + 1]++;
+        }
+        for (var r = 0; r < reps.Count; r++)
+        {
+            degree[r + 1] += degree[r];
+        }
+        var earlier = new (int Other, float Similarity)[candidates.Length];
+        var fill = degree[..^1].ToArray();
+        foreach (var c in candidates)
+        {
+            var later = Later(c);
+            earlier[fill[later]++] = (later == c.A ? c.B : c.A, c.Similarity);
+        }
+        Parallel.For(0, reps.Count, r => earlier.AsSpan(degree[r], degree[r + 1] - degree[r]).Sort((x, y) =>
+            y.Similarity.CompareTo(x.Similarity) is var bySimilarity and not 0 ? bySimilarity : rank[x.Other].CompareTo(rank[y.Other])));
+
+        var profiles = new FactProfile?[reps.Count];
+        foreach (var c in candidates)
+        {
+            profiles[c.A] = profiles[c.B] = FactProfile.Empty;
         }
         Parallel.For(0, reps.Count, r =>
         {
@@ -216,49 +232,35 @@ public static class Consolidation
             }
         });
 
-        var parent = new int[reps.Count];
+        var leader = new int[reps.Count];
         var chains = new List<int>?[reps.Count];
-        for (var r = 0; r < reps.Count; r++)
+        foreach (var r in order)
         {
-            parent[r] = r;
-        }
-
-        foreach (var edge in candidates)
-        {
-            var a = Root(edge.A);
-            var b = Root(edge.B);
-            if (a == b || !SameFact(edge.Similarity, profiles[edge.A]!, profiles[edge.B]!, threshold))
+            leader[r] = r;
+            foreach (var (other, similarity) in earlier.AsSpan(degree[r], degree[r + 1] - degree[r]))
             {
-                continue;
+                if (leader[other] != other || !SameFact(similarity, profiles[r]!, profiles[other]!, threshold))
+                {
+                    continue;
+                }
+                var merged = MergeChains(chains[other] ?? [reps.Set[other]], [reps.Set[r]], entities);
+                if (merged is not null)
+                {
+                    leader[r] = other;
+                    chains[other] = merged;
+                    break;
+                }
             }
-            var merged = MergeChains(chains[a] ?? [reps.Set[a]], chains[b] ?? [reps.Set[b]], entities);
-            if (merged is null)
-            {
-                continue;
-            }
-            // The smaller position becomes the root, which keeps the outcome independent of anything but the ids.
-            var (root, child) = a < b ? (a, b) : (b, a);
-            parent[child] = root;
-            chains[root] = merged;
-            chains[child] = null;
         }
 
         var groups = new List<int>[reps.Count];
         for (var r = 0; r < reps.Count; r++)
         {
-            (groups[Root(r)] ??= []).Add(r);
+            (groups[leader[r]] ??= []).Add(r);
         }
         return groups;
 
-        int Root(int x)
-        {
-            while (parent[x] != x)
-            {
-                parent[x] = parent[parent[x]];
-                x = parent[x];
-            }
-            return x;
-        }
+        int Later(Candidate c) => rank[c.A] > rank[c.B] ? c.A : c.B;
     }
 
     private static List<int>? MergeChains(List<int> a, List<int> b, EntitySets entities)

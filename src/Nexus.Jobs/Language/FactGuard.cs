@@ -30,6 +30,7 @@ public sealed class FactProfile
         HashSet<double> cardinals, HashSet<int> ordinals, int negations, int implicitNegations, List<PoleMark> poles)
     {
         ImplicitNegations = implicitNegations;
+        Prefixed = FactGuard.PrefixedWords(words);
         Words = words;
         Strong = strong;
         Weak = weak;
@@ -64,6 +65,9 @@ public sealed class FactProfile
     /// <summary>Words that negate without saying so ("lacks", "missing", "fails").</summary>
     internal int ImplicitNegations { get; }
 
+    /// <summary>Words that may carry a negating prefix, with the word without it ("incompatible", "compatible"), or null.</summary>
+    internal List<(string Word, string Bare)>? Prefixed { get; }
+
     internal List<PoleMark> Poles { get; }
 
     /// <summary>A scale word as written, with its sign after grading ("less expensive": price, -1).</summary>
@@ -94,10 +98,9 @@ public static partial class FactGuard
     public static FactProfile Profile(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var tokens = TextNormalizer.Tokens(text);
         var words = new HashSet<string>(StringComparer.Ordinal);
         var classed = new List<(FactLexicon.TermClass, string)>();
-        foreach (var token in tokens)
+        foreach (var token in TextNormalizer.Tokens(text))
         {
             if (FactLexicon.ClassTerms.TryGetValue(token, out var term))
             {
@@ -110,10 +113,11 @@ public static partial class FactGuard
             }
         }
 
+        var raw = Scan(text);
         var strong = new HashSet<string>(StringComparer.Ordinal);
-        var weak = ReadNames(text, words, strong, classed);
-        var (cardinals, ordinals) = ReadNumbers(text);
-        var (negations, implicitNegations, poles) = ReadPolarity(text);
+        var weak = ReadNames(text, raw, words, strong, classed);
+        var (cardinals, ordinals) = ReadNumbers(text, raw);
+        var (negations, implicitNegations, poles) = ReadPolarity(raw);
         return new FactProfile(words, strong, weak, classed, cardinals, ordinals, negations, implicitNegations, poles);
     }
 
@@ -125,12 +129,11 @@ public static partial class FactGuard
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var polesA = new List<FactProfile.PoleMark>(a.Poles);
-        var polesB = new List<FactProfile.PoleMark>(b.Poles);
+        List<(string Replaced, FactProfile.PoleMark Mark)>? extraA = null, extraB = null;
         // "lacks" balances "has no", but "misses deadlines" against "delivers late" is no negation: implicit negations
         // count only when they make the two sides agree, so a difference needs both counts to differ.
-        var negationsA = a.Negations + PrefixNegations(a, b, polesA);
-        var negationsB = b.Negations + PrefixNegations(b, a, polesB);
+        var negationsA = a.Negations + PrefixNegations(a, b, ref extraA);
+        var negationsB = b.Negations + PrefixNegations(b, a, ref extraB);
         if (negationsA % 2 != negationsB % 2 && (negationsA + a.ImplicitNegations) % 2 != (negationsB + b.ImplicitNegations) % 2)
         {
             return FactConflict.Negation;
@@ -139,7 +142,7 @@ public static partial class FactGuard
         {
             return FactConflict.Number;
         }
-        if (OppositePoles(polesA, polesB))
+        if (OppositePoles(a, extraA, b, extraB))
         {
             return FactConflict.Antonym;
         }
@@ -164,89 +167,154 @@ public static partial class FactGuard
         return union == 0 ? 1 : (double)shared / union;
     }
 
+    /// <summary>The words of <paramref name="words"/> that look like a negating prefix on another word, with that word.</summary>
+    internal static List<(string Word, string Bare)>? PrefixedWords(HashSet<string> words)
+    {
+        List<(string, string)>? found = null;
+        foreach (var word in words)
+        {
+            foreach (var prefix in NegatingPrefixes)
+            {
+                // Short bare words make false pairs ("in" + "come"); the longer prefixes need longer stems still.
+                if (word.StartsWith(prefix, StringComparison.Ordinal) && word.Length - prefix.Length >= (prefix is "un" or "non" ? 4 : 5))
+                {
+                    (found ??= []).Add((word, word[prefix.Length..]));
+                    break;
+                }
+            }
+        }
+        return found;
+    }
+
     // "incompatible" against "compatible": a negation on the prefixed side. When the bare word is a scale word
     // ("dislike" / "like") the prefixed word becomes that scale word with the sign turned instead.
-    private static int PrefixNegations(FactProfile self, FactProfile other, List<FactProfile.PoleMark> poles)
+    private static int PrefixNegations(FactProfile self, FactProfile other, ref List<(string Replaced, FactProfile.PoleMark Mark)>? extra)
     {
-        var count = 0;
-        foreach (var word in self.Words)
+        if (self.Prefixed is null)
         {
-            if (other.Words.Contains(word))
+            return 0;
+        }
+        var count = 0;
+        foreach (var (word, bare) in self.Prefixed)
+        {
+            if (other.Words.Contains(word) || !other.Words.Contains(bare) || self.Words.Contains(bare))
             {
                 continue;
             }
-            foreach (var prefix in NegatingPrefixes)
+            if (FactLexicon.PolesByWord.TryGetValue(bare, out var scales))
             {
-                if (!word.StartsWith(prefix, StringComparison.Ordinal))
+                extra ??= [];
+                foreach (var scale in scales)
                 {
-                    continue;
+                    extra.Add((word, new FactProfile.PoleMark(bare, scale.Scale, -scale.Sign)));
                 }
-                var bare = word[prefix.Length..];
-                // Short bare words make false pairs ("in" + "come"); the longer prefixes need longer stems still.
-                if (bare.Length < (prefix is "un" or "non" ? 4 : 5) || !other.Words.Contains(bare) || self.Words.Contains(bare))
-                {
-                    continue;
-                }
-                if (FactLexicon.PolesByWord.TryGetValue(bare, out var scales))
-                {
-                    poles.RemoveAll(p => p.Word == word);
-                    poles.AddRange(scales.Select(s => new FactProfile.PoleMark(bare, s.Scale, -s.Sign)));
-                }
-                else
-                {
-                    count++;
-                }
-                break;
+            }
+            else
+            {
+                count++;
             }
         }
         return count;
     }
 
-    private static bool EachHasOwn<T>(HashSet<T> a, HashSet<T> b) => a.Any(x => !b.Contains(x)) && b.Any(x => !a.Contains(x));
-
-    private static bool OppositePoles(List<FactProfile.PoleMark> a, List<FactProfile.PoleMark> b)
+    private static bool EachHasOwn<T>(HashSet<T> a, HashSet<T> b)
     {
-        // A scale word both texts use alike says nothing about a difference; only the rest is compared.
-        var ownA = a.Where(x => !b.Contains(x)).ToList();
-        var ownB = b.Where(x => !a.Contains(x)).ToList();
-        foreach (var x in ownA)
+        if (a.Count == 0 || b.Count == 0)
         {
-            foreach (var y in ownB)
+            return false;
+        }
+        return a.Any(x => !b.Contains(x)) && b.Any(x => !a.Contains(x));
+    }
+
+    private static bool OppositePoles(FactProfile a, List<(string Replaced, FactProfile.PoleMark Mark)>? extraA, FactProfile b, List<(string Replaced, FactProfile.PoleMark Mark)>? extraB)
+    {
+        var polesA = Poles(a, extraA);
+        var polesB = Poles(b, extraB);
+        if (polesA.Count == 0 || polesB.Count == 0)
+        {
+            return false;
+        }
+        // A scale word both texts use alike says nothing about a difference; only the rest is compared.
+        foreach (var x in polesA)
+        {
+            if (polesB.Contains(x))
             {
-                if (x.Scale == y.Scale && x.Sign != y.Sign)
+                continue;
+            }
+            foreach (var y in polesB)
+            {
+                if (x.Scale == y.Scale && x.Sign != y.Sign && !polesA.Contains(y))
                 {
                     return true;
                 }
             }
         }
         return false;
+
+        // A prefixed word read as a scale word replaces its own reading ("dislike" is no longer a word of its own).
+        static List<FactProfile.PoleMark> Poles(FactProfile profile, List<(string Replaced, FactProfile.PoleMark Mark)>? extra) =>
+            extra is null ? profile.Poles : [.. profile.Poles.Where(p => !extra.Any(e => e.Replaced == p.Word)), .. extra.Select(e => e.Mark)];
     }
 
     private static bool TermSubstituted(FactProfile a, FactProfile b)
     {
-        foreach (var group in a.Classed.Concat(b.Classed).Select(c => c.Class).Distinct())
+        foreach (var (termClass, _) in a.Classed)
         {
-            if (a.Classed.Any(c => c.Class == group && !b.Words.Contains(c.Term)) && b.Classed.Any(c => c.Class == group && !a.Words.Contains(c.Term)))
+            if (HasOwn(a, termClass, b) && HasOwn(b, termClass, a))
             {
                 return true;
             }
         }
-
-        var onlyA = a.Strong.Where(t => !b.Words.Contains(t)).ToList();
-        var onlyB = b.Strong.Where(t => !a.Words.Contains(t)).ToList();
-        // A misspelt name is still the name: "Salesforce" / "Salesfroce" pair up and drop out.
-        foreach (var x in onlyA.ToList())
+        if (a.Strong.Count + b.Strong.Count == 0)
         {
-            var typo = onlyB.FirstOrDefault(y => Math.Min(x.Length, y.Length) >= 5 && WithinOneEdit(x, y));
-            if (typo is not null)
+            return false;
+        }
+
+        List<string>? onlyA = null, onlyB = null;
+        foreach (var term in a.Strong)
+        {
+            if (!b.Words.Contains(term))
             {
-                onlyA.Remove(x);
-                onlyB.Remove(typo);
+                (onlyA ??= []).Add(term);
             }
         }
+        foreach (var term in b.Strong)
+        {
+            if (!a.Words.Contains(term))
+            {
+                (onlyB ??= []).Add(term);
+            }
+        }
+        // A misspelt name is still the name: "Salesforce" / "Salesfroce" pair up and drop out.
+        if (onlyA is not null && onlyB is not null)
+        {
+            foreach (var x in onlyA.ToList())
+            {
+                var typo = onlyB.FirstOrDefault(y => Math.Min(x.Length, y.Length) >= 5 && WithinOneEdit(x, y));
+                if (typo is not null)
+                {
+                    onlyA.Remove(x);
+                    onlyB.Remove(typo);
+                }
+            }
+        }
+        var ownA = onlyA is { Count: > 0 };
+        var ownB = onlyB is { Count: > 0 };
         var weakA = a.Weak is { } wa && !b.Words.Contains(wa);
         var weakB = b.Weak is { } wb && !a.Words.Contains(wb);
-        return (onlyA.Count > 0 && (onlyB.Count > 0 || weakB)) || (onlyB.Count > 0 && weakA);
+        return (ownA && (ownB || weakB)) || (ownB && weakA);
+
+        static bool HasOwn(FactProfile self, FactLexicon.TermClass termClass, FactProfile other)
+        {
+            foreach (var (c, term) in self.Classed)
+            {
+                if (c == termClass && !other.Words.Contains(term))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>Whether one insertion, deletion, substitution or swap of neighbours turns one word into the other.</summary>
@@ -273,33 +341,33 @@ public static partial class FactGuard
         return x.Length > y.Length ? x.AsSpan(i + 1).SequenceEqual(y.AsSpan(i)) : x.AsSpan(i).SequenceEqual(y.AsSpan(i + 1));
     }
 
-    private static (int Negations, int ImplicitNegations, List<FactProfile.PoleMark> Poles) ReadPolarity(string text)
+    private static (int Negations, int ImplicitNegations, List<FactProfile.PoleMark> Poles) ReadPolarity(List<RawWord> raw)
     {
-        var stream = Stream(text);
         var negations = 0;
         var implicitNegations = 0;
         var poles = new List<FactProfile.PoleMark>();
-        for (var i = 0; i < stream.Count; i++)
+        for (var i = 0; i < raw.Count; i++)
         {
-            var (token, stop) = stream[i];
-            if (stop)
+            var token = raw[i].Token;
+            if (token is null)
             {
                 // Some scale and negating words are function words the normaliser drops ("behind", "up", "outside").
-                implicitNegations += FactLexicon.Negatives.Contains(token) ? 1 : 0;
-                if (FactLexicon.PolesByWord.TryGetValue(token, out var function))
+                var function = raw[i].Lower;
+                implicitNegations += FactLexicon.Negatives.Contains(function) ? 1 : 0;
+                if (FactLexicon.PolesByWord.TryGetValue(function, out var functionPoles))
                 {
-                    poles.AddRange(function.Select(p => new FactProfile.PoleMark(token, p.Scale, p.Sign)));
+                    poles.AddRange(functionPoles.Select(p => new FactProfile.PoleMark(function, p.Scale, p.Sign)));
                 }
                 continue;
             }
-            var next = ModifiedWord(stream, i);
-            var nextPoles = next < 0 ? null : FactLexicon.PolesByWord.GetValueOrDefault(stream[next].Token);
+            var next = ModifiedWord(raw, i);
+            var nextPoles = next < 0 ? null : FactLexicon.PolesByWord.GetValueOrDefault(raw[next].Token!);
             if (TextNormalizer.IsNegation(token) || FactLexicon.Negators.Contains(token))
             {
                 if (nextPoles is not null)
                 {
                     // "not happy" is the low end of the happy scale, not a negation of the whole sentence.
-                    poles.AddRange(nextPoles.Select(p => new FactProfile.PoleMark(stream[next].Token, p.Scale, -p.Sign)));
+                    poles.AddRange(nextPoles.Select(p => new FactProfile.PoleMark(raw[next].Token!, p.Scale, -p.Sign)));
                     i = next;
                 }
                 else
@@ -310,7 +378,7 @@ public static partial class FactGuard
             }
             if (FactLexicon.Grading(token) is var grade and not 0 && nextPoles is not null)
             {
-                poles.AddRange(nextPoles.Select(p => new FactProfile.PoleMark(stream[next].Token, p.Scale, grade * p.Sign)));
+                poles.AddRange(nextPoles.Select(p => new FactProfile.PoleMark(raw[next].Token!, p.Scale, grade * p.Sign)));
                 i = next;
                 continue;
             }
@@ -332,15 +400,15 @@ public static partial class FactGuard
         StringComparer.Ordinal);
 
     /// <summary>The position of the word a modifier at <paramref name="i"/> applies to, or -1 when other words intervene.</summary>
-    private static int ModifiedWord(List<(string Token, bool Stop)> stream, int i)
+    private static int ModifiedWord(List<RawWord> raw, int i)
     {
-        for (var j = i + 1; j < stream.Count; j++)
+        for (var j = i + 1; j < raw.Count; j++)
         {
-            if (!stream[j].Stop)
+            if (raw[j].Token is not null)
             {
                 return j;
             }
-            if (!Fillers.Contains(stream[j].Token))
+            if (!Fillers.Contains(raw[j].Lower))
             {
                 return -1;
             }
@@ -348,75 +416,84 @@ public static partial class FactGuard
         return -1;
     }
 
-    /// <summary>The normaliser's tokens in order, with the stop words it drops kept as such (lower case), to judge adjacency.</summary>
-    private static List<(string Token, bool Stop)> Stream(string text)
-    {
-        var stream = new List<(string, bool)>();
-        foreach (Match chunk in ChunkPattern().Matches(text))
-        {
-            var tokens = TextNormalizer.Tokens(chunk.Value);
-            if (tokens.Count == 0)
-            {
-                stream.Add((chunk.Value.ToLowerInvariant(), true));
-            }
-            foreach (var token in tokens)
-            {
-                stream.Add((token, false));
-            }
-        }
-        return stream;
-    }
-
     /// <summary>
     /// Reads names from the text as written: acronyms, mixed case and codes anywhere; capitalised words inside a sentence
     /// (unless the text capitalises most words, as titles do); known places anywhere. Adds them to the words and returns
     /// the capitalised first word, which may be a name or just the start of the sentence.
     /// </summary>
-    private static string? ReadNames(string text, HashSet<string> words, HashSet<string> strong, List<(FactLexicon.TermClass, string)> classed)
+    private static string? ReadNames(string text, List<RawWord> raw, HashSet<string> words, HashSet<string> strong, List<(FactLexicon.TermClass, string)> classed)
     {
-        var raw = RawWords(text);
-        var letters = raw.Where(w => w.Text.Any(char.IsLetter)).ToList();
-        var shouting = !text.Any(char.IsLower);
-        var capitalised = letters.Count(w => char.IsUpper(w.Text[0]));
-        var titleCase = letters.Count >= 4 && capitalised * 10 >= letters.Count * 6;
+        var shouting = true;
+        foreach (var c in text)
+        {
+            if (char.IsLower(c))
+            {
+                shouting = false;
+                break;
+            }
+        }
+        int withLetters = 0, capitalised = 0;
+        foreach (var word in raw)
+        {
+            if (word.HasLetter)
+            {
+                withLetters++;
+                capitalised += char.IsUpper(word.Text[0]) ? 1 : 0;
+            }
+        }
+        var titleCase = withLetters >= 4 && capitalised * 10 >= withLetters * 6;
         string? weak = null;
         foreach (var word in raw)
         {
             var w = word.Text;
-            var lower = w.ToLowerInvariant();
-            var hasLetter = w.Any(char.IsLetter);
-            var hasDigit = w.Any(char.IsDigit);
-            if (word.Joined is { } joined)
+            if (word.Joined)
             {
-                words.Add(joined);
+                words.Add(word.Lower);
             }
-            if (!hasLetter)
+            if (!word.HasLetter || (word.Token is null && !char.IsUpper(w[0])))
             {
                 continue;
             }
-            if (FactLexicon.PlaceAliases.TryGetValue(lower, out var place) && char.IsUpper(w[0]))
+            var lower = word.Lower;
+            var initialCapital = char.IsUpper(w[0]);
+            if (initialCapital && FactLexicon.PlaceAliases.TryGetValue(lower, out var place))
             {
                 Add(place, (FactLexicon.TermClass.Place, place));
                 continue;
             }
-            if (FactLexicon.CapitalisedClassTerms.TryGetValue(lower, out var month) && char.IsUpper(w[0]))
+            if (initialCapital && FactLexicon.CapitalisedClassTerms.TryGetValue(lower, out var month))
             {
                 Add(month.Canonical, month);
                 continue;
             }
-            var upperAfterFirst = w.Skip(1).Any(char.IsUpper);
-            var acronym = !shouting && w.Count(char.IsLetter) >= 2 && !w.Any(char.IsLower);
-            var mixed = w.Any(char.IsLower) && upperAfterFirst;
-            var code = hasDigit && !QuantityPattern().IsMatch(lower);
-            var capital = char.IsUpper(w[0]) && !shouting && !titleCase && w.Length >= 2;
+            bool anyLower = false, upperAfterFirst = false, anyDigit = false;
+            var letters = 0;
+            for (var k = 0; k < w.Length; k++)
+            {
+                anyLower |= char.IsLower(w[k]);
+                upperAfterFirst |= k > 0 && char.IsUpper(w[k]);
+                anyDigit |= char.IsDigit(w[k]);
+                letters += char.IsLetter(w[k]) ? 1 : 0;
+            }
+            var acronym = !shouting && letters >= 2 && !anyLower;
+            var mixed = anyLower && upperAfterFirst;
+            var code = anyDigit && !QuantityPattern().IsMatch(lower);
+            var capital = initialCapital && !shouting && !titleCase && w.Length >= 2;
             if (code || acronym || mixed || (capital && !word.StartsSentence))
             {
-                var canonical = Canonical(word.Joined ?? lower);
-                Add(canonical, FactLexicon.ClassTerms.TryGetValue(canonical, out var term) ? term : null);
+                var canonical = word.Token ?? lower;
+                if (FactLexicon.ClassTerms.TryGetValue(canonical, out var term))
+                {
+                    Add(term.Canonical, term);
+                }
+                else
+                {
+                    Add(canonical, null);
+                }
             }
-            else if (capital && weak is null && !TextNormalizer.IsStopWord(lower) && !hasDigit && w.Length >= 3)
+            else if (capital && weak is null && word.Token is not null && !anyDigit && w.Length >= 3)
             {
-                weak = Canonical(lower);
+                weak = FactLexicon.ClassTerms.TryGetValue(word.Token, out var term) ? term.Canonical : word.Token;
             }
         }
         return weak;
@@ -432,18 +509,17 @@ public static partial class FactGuard
         }
     }
 
-    // A name in the normaliser's form (stemmed, "Teams" -> "team"), or as written when the normaliser drops it ("IT").
-    private static string Canonical(string lower)
-    {
-        var tokens = TextNormalizer.Tokens(lower);
-        var token = tokens.Count == 1 ? tokens[0] : lower;
-        return FactLexicon.ClassTerms.TryGetValue(token, out var term) ? term.Canonical : token;
-    }
+    /// <summary>A word as written, with what the normaliser makes of it.</summary>
+    /// <param name="Text">As written, hyphens removed ("WiFi" for "Wi-Fi").</param>
+    /// <param name="Token">Its normalised token, or null for a function word the normaliser drops.</param>
+    /// <param name="Parts">The parts of a hyphenated word, lower case.</param>
+    private readonly record struct RawWord(string Text, string Lower, string? Token, bool StartsSentence, bool Joined, bool HasLetter, string[]? Parts);
 
-    private readonly record struct RawWord(string Text, bool StartsSentence, string? Joined);
-
-    /// <summary>The words of the text as written (letters and digits), hyphenated compounds as one word ("Wi-Fi").</summary>
-    private static List<RawWord> RawWords(string text)
+    /// <summary>
+    /// The words of the text as written, in order: letters and digits, hyphenated compounds as one word, "n't" as "not",
+    /// each with the token <see cref="TextNormalizer"/> gives it (stop words kept, marked by a null token).
+    /// </summary>
+    private static List<RawWord> Scan(string text)
     {
         var result = new List<RawWord>();
         var startsSentence = true;
@@ -452,7 +528,7 @@ public static partial class FactGuard
         {
             if (!char.IsLetterOrDigit(text[i]))
             {
-                if (text[i] is '.' or '!' or '?' or ':' or ';' or '\n' or '•' or '*' or '"' or '(' or '[')
+                if (text[i] is '.' or '!' or '?' or ':' or ';' or '\n' or '\u2022' or '*' or '"' or '(' or '[')
                 {
                     startsSentence = true;
                 }
@@ -460,20 +536,41 @@ public static partial class FactGuard
                 continue;
             }
             var start = i;
-            // Parts joined by hyphens or slashes without spaces make one word ("e-mail", "DW-400", "Wi-Fi").
+            var hyphens = 0;
             while (i < text.Length && (char.IsLetterOrDigit(text[i])
                        || (text[i] is '-' or '\u2010' && i + 1 < text.Length && char.IsLetterOrDigit(text[i + 1]) && i > start)))
             {
+                hyphens += char.IsLetterOrDigit(text[i]) ? 0 : 1;
                 i++;
             }
-            var word = text[start..i];
-            var parts = word.Split('-', '\u2010');
-            string? joined = parts.Length > 1 ? string.Concat(parts).ToLowerInvariant() : null;
-            // An apostrophe ends the word ("customer's"); the part after it belongs to the same word, not a new sentence.
-            result.Add(new RawWord(parts.Length > 1 ? string.Concat(parts) : word, startsSentence, joined));
+            var written = text[start..i];
+            var parts = hyphens > 0 ? written.ToLowerInvariant().Split('-', '\u2010') : null;
+            var plain = hyphens > 0 ? written.Replace("-", "", StringComparison.Ordinal).Replace("\u2010", "", StringComparison.Ordinal) : written;
+            var lower = plain.ToLowerInvariant();
+
+            // "doesn't", "won't": as in the normaliser, the auxiliary goes and "not" stays.
+            if (i + 1 < text.Length && text[i] is '\'' or '\u2019' && text[i + 1] is 't' or 'T' && lower.EndsWith('n')
+                && (i + 2 == text.Length || !char.IsLetterOrDigit(text[i + 2])))
+            {
+                result.Add(new RawWord("not", "not", "not", startsSentence, false, true, null));
+                startsSentence = false;
+                i += 2;
+                continue;
+            }
+            var hasLetter = false;
+            foreach (var c in plain)
+            {
+                hasLetter |= char.IsLetter(c);
+            }
+            string? token = lower == "cannot" ? "not"
+                : TextNormalizer.IsStopWord(lower) ? null
+                : TextNormalizer.IsNegation(lower) ? lower
+                : TextNormalizer.Stem(lower).ToString();
+            result.Add(new RawWord(plain, lower, token, startsSentence, hyphens > 0, hasLetter, parts));
             startsSentence = false;
             if (i < text.Length && text[i] is '\'' or '\u2019')
             {
+                // "customer's": what follows the apostrophe belongs to the same word, not a new one.
                 i++;
                 while (i < text.Length && char.IsLetter(text[i]))
                 {
@@ -485,41 +582,55 @@ public static partial class FactGuard
     }
 
     /// <summary>Numbers as digits ("3.5", "2,000", "$40k", "10%") and as words ("twelve", "twenty-five", "twice"); ordinals apart.</summary>
-    private static (HashSet<double> Cardinals, HashSet<int> Ordinals) ReadNumbers(string text)
+    private static (HashSet<double> Cardinals, HashSet<int> Ordinals) ReadNumbers(string text, List<RawWord> raw)
     {
         var cardinals = new HashSet<double>();
         var ordinals = new HashSet<int>();
-        foreach (Match match in DigitsPattern().Matches(text))
+        if (text.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
         {
-            var digits = match.Groups["int"].Value.Replace(",", "", StringComparison.Ordinal);
-            var fraction = match.Groups["frac"].Success ? "." + match.Groups["frac"].Value : "";
-            if (!double.TryParse(digits + fraction, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                || match.Groups["unit"].Value.ToLowerInvariant() is "st" or "nd" or "rd" or "th")
+            foreach (Match match in DigitsPattern().Matches(text))
             {
-                continue;
+                var digits = match.Groups["int"].Value.Replace(",", "", StringComparison.Ordinal);
+                var fraction = match.Groups["frac"].Success ? "." + match.Groups["frac"].Value : "";
+                var unit = match.Groups["unit"].Value.ToLowerInvariant();
+                if (!double.TryParse(digits + fraction, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                {
+                    continue;
+                }
+                if (unit is "st" or "nd" or "rd" or "th")
+                {
+                    ordinals.Add((int)value);
+                    continue;
+                }
+                if (match.Groups["scale"].Success && FactLexicon.TryMultiplier(match.Groups["scale"].Value.ToLowerInvariant(), out var multiplier))
+                {
+                    value *= multiplier;
+                }
+                cardinals.Add(value);
             }
-            if (match.Groups["scale"].Success && FactLexicon.TryMultiplier(match.Groups["scale"].Value.ToLowerInvariant(), out var multiplier))
-            {
-                value *= multiplier;
-            }
-            cardinals.Add(value);
-        }
-        foreach (Match match in OrdinalPattern().Matches(text.ToLowerInvariant()))
-        {
-            ordinals.Add(int.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture));
         }
 
         // Number words, combined as they are read: "twenty five" is 25, "two hundred" 200, "three thousand" 3,000.
         double total = 0, current = 0;
         var inNumber = false;
-        foreach (var raw in WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant()))
+        foreach (var word in raw)
         {
-            if (FactLexicon.TryCardinal(raw, out var value))
+            foreach (var part in word.Parts ?? [word.Lower])
+            {
+                Read(part);
+            }
+        }
+        Flush();
+        return (cardinals, ordinals);
+
+        void Read(string word)
+        {
+            if (FactLexicon.TryCardinal(word, out var value))
             {
                 current += value;
                 inNumber = true;
             }
-            else if (inNumber && FactLexicon.TryMultiplier(raw, out var multiplier) && raw.Length > 2)
+            else if (inNumber && word.Length > 2 && FactLexicon.TryMultiplier(word, out var multiplier))
             {
                 current = Math.Max(current, 1) * multiplier;
                 if (multiplier >= 1_000)
@@ -528,21 +639,15 @@ public static partial class FactGuard
                     current = 0;
                 }
             }
-            else if (inNumber && raw == "and")
-            {
-                continue;
-            }
-            else
+            else if (!(inNumber && word == "and"))
             {
                 Flush();
-                if (FactLexicon.TryOrdinal(raw, out var ordinal))
+                if (FactLexicon.TryOrdinal(word, out var ordinal))
                 {
                     ordinals.Add(ordinal);
                 }
             }
         }
-        Flush();
-        return (cardinals, ordinals);
 
         void Flush()
         {
@@ -559,16 +664,8 @@ public static partial class FactGuard
     [GeneratedRegex(@"(?<![\p{L}\p{N}.,])(?<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?<frac>\d+))?(?:(?<scale>k|m|bn)\b|\s?(?<scale>thousand|million|billion)\b|(?<unit>\p{L}{1,3})?(?![\p{L}\p{N}]))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DigitsPattern();
 
-    [GeneratedRegex(@"\b(?<n>\d+)(?:st|nd|rd|th)\b", RegexOptions.CultureInvariant)]
-    private static partial Regex OrdinalPattern();
-
     // A number with its unit or scale written on ("40k", "3rd", "5kg", "10pm") is a quantity, not a code like "DW400".
     [GeneratedRegex(@"^\d+(?:[.,]\d+)?(?:k|m|bn|st|nd|rd|th|am|pm|kg|g|km|cm|mm|m|ml|l|gb|mb|tb|x|h|hrs?|mins?|s|yrs?|d|w)$", RegexOptions.CultureInvariant)]
     private static partial Regex QuantityPattern();
 
-    [GeneratedRegex(@"[\p{L}\p{N}'\u2019]+", RegexOptions.CultureInvariant)]
-    private static partial Regex ChunkPattern();
-
-    [GeneratedRegex(@"[\p{L}]+", RegexOptions.CultureInvariant)]
-    private static partial Regex WordPattern();
 }

@@ -32,7 +32,7 @@ internal static class FactLexicon
         "hot hotter hottest warm warmer | cold colder coldest cool cooler",
         "good better best great excellent improve improvement positive superb | bad worse worst poor poorer terrible awful worsen deteriorate negative",
         "happy happier pleased satisfied glad delighted like love enjoy praise thrilled"
-            + " | unhappy sad dissatisfied unsatisfied disappointed upset angry annoyed frustrated dislike hate complain complaint criticise criticize",
+            + " | unhappy sad dissatisfied unsatisfied disappointed upset angry annoyed frustrated dislike hate complain complaint criticise criticize worried concerned",
         "accept approve agree confirm allow permit | reject decline refuse deny veto",
         "hire recruit | fire lay laid layoff dismiss",
         "open launch start begin | close shut shutdown discontinue",
