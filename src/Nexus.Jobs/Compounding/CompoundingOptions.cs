@@ -30,8 +30,9 @@ public sealed class CompoundingOptions
     [Required]
     public string TimeZone { get; set; } = "UTC";
 
+    /// <summary>Cosine similarity of two insights' embeddings from which consolidation merges them (when the fact guard agrees).</summary>
     [Range(0.1, 1.0)]
-    public double SimilarityThreshold { get; set; } = 0.6;
+    public double SimilarityThreshold { get; set; } = Consolidation.DefaultThreshold;
 
     [Range(2, 100_000)]
     public int PatternMinSupport { get; set; } = 5;

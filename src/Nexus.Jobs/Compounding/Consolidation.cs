@@ -1,54 +1,70 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
 
 /// <summary>Finds active insights that state the same fact about the same entities, and what each group merges into. Pure.</summary>
 /// <remarks>
-/// Two active insights state the same fact when the Jaccard similarity of the character 4-grams of their
-/// <see cref="TextNormalizer.Normalize"/>d texts reaches the threshold (which tolerates case, punctuation, stop words,
-/// word order and typos), both or neither are negated, and their entity-id sets are equal or one is a non-empty proper
-/// subset of the other. MinHash signatures and LSH banding propose candidate pairs without comparing every pair; each
-/// candidate is checked with the exact Jaccard similarity. Groups are joined only while every two members stay
-/// entity-compatible, so a chain of pairs can never merge insights about different entities.
+/// Two active insights state the same fact when the cosine similarity of their embeddings reaches the threshold,
+/// <see cref="FactGuard"/> finds no difference that changes the fact (a negation, a number, an antonym, another specific
+/// term), and their entity-id sets are equal or one is a non-empty proper subset of the other. Candidate pairs are
+/// searched per entity (and among the insights without entities), never across the whole workspace: only insights that
+/// share an entity may merge. Groups are joined only while every two members stay entity-compatible, so a chain of pairs
+/// can never merge insights about different entities.
 /// </remarks>
 public static class Consolidation
 {
-    private const int ShingleLength = 4;
+    /// <summary>The cosine similarity two insights need at least, tuned on our own development pairs (see <c>docs/decisions</c>).</summary>
+    public const double DefaultThreshold = 0.74;
 
-    // Fixed so that the same input always gives the same groups, on every machine and in every run.
-    private const ulong HashSeed = 0x6A09_E667_F3BC_C908;
+    // Texts that share most of their words are alike to the model for that reason alone: "complains about late
+    // deliveries" and "complains about damaged deliveries" score 0.76, as high as a free paraphrase. So the similarity
+    // needed rises with the share of words two texts have in common, by OverlapWeight per unit of Jaccard overlap above
+    // OverlapFloor (a pair sharing every word needs the threshold + 0.21).
+    private const double OverlapFloor = 0.3;
+    private const double OverlapWeight = 0.3;
 
-    private const int NoEntity = -1;
+    // Embeddings are unit vectors; a stored vector further off than this was not made for cosine comparison.
+    private const double UnitTolerance = 1e-3;
 
     /// <summary>The merge groups among the active insights of <paramref name="insights"/>, ordered by canonical id.</summary>
-    /// <exception cref="ArgumentException">Invalid options, a null insight, content or entity, or two insights with one id.</exception>
-    public static IReadOnlyList<MergeGroup> Find(IReadOnlyList<InsightRecord> insights, ConsolidationOptions options)
+    /// <param name="vectors">The unit-length embedding of each insight's content, in the order of <paramref name="insights"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// Invalid options, a null insight, content or entity, two insights with one id, or a missing, mis-sized or
+    /// non-unit vector for an active insight.
+    /// </exception>
+    public static IReadOnlyList<MergeGroup> Find(IReadOnlyList<InsightRecord> insights, IReadOnlyList<float[]> vectors, ConsolidationOptions options)
     {
         ArgumentNullException.ThrowIfNull(insights);
+        ArgumentNullException.ThrowIfNull(vectors);
         Validate(options);
+        if (vectors.Count != insights.Count)
+        {
+            throw new ArgumentException($"{vectors.Count} vectors for {insights.Count} insights.", nameof(vectors));
+        }
 
         // Everything below works on positions in id order, so the input order cannot change the outcome.
-        var active = SelectActive(insights);
+        var (active, activeVectors) = SelectActive(insights, vectors);
         if (active.Length < 2)
         {
             return [];
         }
 
-        var texts = new string[active.Length];
-        Parallel.For(0, active.Length, i => texts[i] = TextNormalizer.Normalize(active[i].Content));
         var entities = EntitySets.Build(active);
-        var reps = Representatives.Build(texts, entities);
-
-        var hashes = MinHashFunctions.Create(options.Hashes);
-        var signatures = new uint[checked(reps.Count * options.Hashes)];
-        Parallel.For(0, reps.Count, r => hashes.Sign(reps.Text[r], signatures.AsSpan(r * options.Hashes, options.Hashes)));
-
-        var candidates = Candidates(signatures, reps, entities, options);
-        var edges = Verify(candidates, reps, options.SimilarityThreshold);
-        var groups = Group(edges, reps, entities);
+        var reps = Representatives.Build(active, activeVectors, entities);
+        var candidates = Candidates(reps, entities, (float)options.SimilarityThreshold, options.Search ?? NeighbourSearchOptions.Default);
+        var groups = Group(candidates, reps, active, entities, options.SimilarityThreshold);
         return BuildMergeGroups(groups, reps, active);
+    }
+
+    /// <summary>
+    /// The merge rule for two texts whose embeddings have cosine <paramref name="similarity"/>: similar enough for the
+    /// words they share, and no difference <see cref="FactGuard"/> reads as another fact.
+    /// </summary>
+    public static bool SameFact(double similarity, FactProfile a, FactProfile b, double threshold)
+    {
+        var needed = threshold + OverlapWeight * Math.Max(0, FactGuard.Overlap(a, b) - OverlapFloor);
+        return similarity >= needed && FactGuard.Compare(a, b) == FactConflict.None;
     }
 
     private static void Validate(ConsolidationOptions options)
@@ -58,22 +74,17 @@ public static class Consolidation
         {
             throw new ArgumentException($"SimilarityThreshold must be in (0, 1], was {options.SimilarityThreshold}.", nameof(options));
         }
-        if (options.Hashes <= 0 || options.Bands <= 0)
-        {
-            throw new ArgumentException($"Hashes and Bands must be positive, were {options.Hashes} and {options.Bands}.", nameof(options));
-        }
-        if (options.Hashes % options.Bands != 0)
-        {
-            throw new ArgumentException($"Hashes ({options.Hashes}) must be a multiple of Bands ({options.Bands}).", nameof(options));
-        }
     }
 
-    private static InsightRecord[] SelectActive(IReadOnlyList<InsightRecord> insights)
+    private static (InsightRecord[] Active, float[][] Vectors) SelectActive(IReadOnlyList<InsightRecord> insights, IReadOnlyList<float[]> vectors)
     {
         var active = new List<InsightRecord>();
+        var activeVectors = new List<float[]>();
         var ids = new HashSet<Guid>(insights.Count);
-        foreach (var insight in insights)
+        var dimensions = -1;
+        for (var k = 0; k < insights.Count; k++)
         {
+            var insight = insights[k];
             if (insight is null)
             {
                 throw new ArgumentException("Insights must not contain null.", nameof(insights));
@@ -91,259 +102,165 @@ public static class Consolidation
             {
                 throw new ArgumentException($"Insight {insight.Id} has a null content, entity list, entity or entity id.", nameof(insights));
             }
+            var vector = vectors[k];
+            if (vector is null || vector.Length == 0 || (dimensions >= 0 && vector.Length != dimensions))
+            {
+                throw new ArgumentException($"Insight {insight.Id} has no vector, or one of another length than the others.", nameof(vectors));
+            }
+            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+            if (!(Math.Abs(norm - 1) <= UnitTolerance))
+            {
+                throw new ArgumentException($"The vector of insight {insight.Id} has length {norm}, not 1.", nameof(vectors));
+            }
+            dimensions = vector.Length;
             active.Add(insight);
+            activeVectors.Add(vector);
         }
         var sorted = active.ToArray();
-        Array.Sort(active.Select(i => i.Id).ToArray(), sorted);
-        return sorted;
+        var sortedVectors = activeVectors.ToArray();
+        var keys = active.Select(i => i.Id).ToArray();
+        Array.Sort(keys.ToArray(), sorted);
+        Array.Sort(keys, sortedVectors);
+        return (sorted, sortedVectors);
     }
 
-    /// <summary>The number of character 4-grams of a normalised text (texts shorter than four characters have one, padded).</summary>
-    private static int ShingleCount(string text) => Math.Max(1, text.Length - ShingleLength + 1);
+    /// <summary>A candidate pair of representatives: alike enough, about compatible entities. Not yet checked by the guard.</summary>
+    private readonly record struct Candidate(int A, int B, float Similarity);
 
-    /// <summary>The 4-gram at <paramref name="index"/>, its four UTF-16 units packed losslessly into a ulong.</summary>
-    private static ulong Shingle(string text, int index)
+    // Pairs are searched inside each entity's bucket (and the bucket of insights without entities): only insights that
+    // share an entity may merge, and a bucket is what one customer or product has accumulated, far smaller than the
+    // workspace. A pair of insights that share several entities is met in several buckets and kept in the first (the
+    // smallest shared entity number), so no pair comes twice.
+    private static Candidate[] Candidates(Representatives reps, EntitySets entities, float threshold, NeighbourSearchOptions search)
     {
-        if (text.Length < ShingleLength)
-        {
-            // Short texts are padded with a character the normaliser never produces.
-            ulong packed = 0;
-            for (var k = 0; k < ShingleLength; k++)
-            {
-                packed |= (ulong)(k < text.Length ? text[k] : '\u0001') << (16 * k);
-            }
-            return packed;
-        }
-        return text[index] | ((ulong)text[index + 1] << 16) | ((ulong)text[index + 2] << 32) | ((ulong)text[index + 3] << 48);
-    }
-
-    /// <summary>The distinct 4-grams of a normalised text, sorted.</summary>
-    internal static ulong[] Shingles(string text)
-    {
-        var shingles = new ulong[ShingleCount(text)];
-        for (var i = 0; i < shingles.Length; i++)
-        {
-            shingles[i] = Shingle(text, i);
-        }
-        Array.Sort(shingles);
-        var distinct = 1;
-        for (var i = 1; i < shingles.Length; i++)
-        {
-            if (shingles[i] != shingles[distinct - 1])
-            {
-                shingles[distinct++] = shingles[i];
-            }
-        }
-        return distinct == shingles.Length ? shingles : shingles[..distinct];
-    }
-
-    /// <summary>Exact Jaccard similarity of two sorted, distinct shingle sets.</summary>
-    internal static double Jaccard(ulong[] a, ulong[] b)
-    {
-        int i = 0, j = 0, common = 0;
-        while (i < a.Length && j < b.Length)
-        {
-            if (a[i] == b[j])
-            {
-                common++;
-                i++;
-                j++;
-            }
-            else if (a[i] < b[j])
-            {
-                i++;
-            }
-            else
-            {
-                j++;
-            }
-        }
-        var union = a.Length + b.Length - common;
-        return union == 0 ? 1 : (double)common / union;
-    }
-
-    // "Customer is happy with delivery" and "customer is not happy with delivery" share most of their shingles, yet
-    // state opposite facts; merging them would hand one claim the other's reinforcements. So texts merge only when
-    // they agree on polarity (an odd number of negations, so that "not without" reads as positive).
-    internal static bool IsNegative(string normalized)
-    {
-        var negations = 0;
-        var text = normalized.AsSpan();
-        foreach (var range in text.Split(' '))
-        {
-            if (TextNormalizer.IsNegation(text[range]))
-            {
-                negations++;
-            }
-        }
-        return negations % 2 == 1;
-    }
-
-    // LSH: representatives whose signatures agree on all rows of a band land in one bucket. Buckets are also keyed by
-    // entity, because only insights sharing an entity (or both having none) may merge; that keeps the buckets small
-    // and puts compatible insights next to each other. Inside a bucket each member is compared with the first member
-    // and with its predecessor only, so a bucket of thousands of near-identical texts costs linear time. Members
-    // arrive ordered by entity set (smallest first), so the first member is the most general one and members with the
-    // same entity set are neighbours.
-    private static long[] Candidates(uint[] signatures, Representatives reps, EntitySets entities, ConsolidationOptions options)
-    {
-        var order = new int[reps.Count];
-        var orderKeys = new long[reps.Count];
+        var buckets = new List<int>[entities.EntityCount + 1];
         for (var r = 0; r < reps.Count; r++)
         {
-            order[r] = r;
-            orderKeys[r] = ((long)reps.Set[r] << 32) | (uint)r;
-        }
-        Array.Sort(orderKeys, order);
-
-        var rows = options.Hashes / options.Bands;
-        var perBand = new List<long>[options.Bands];
-        Parallel.For(0, options.Bands, band =>
-        {
-            var pairs = new List<long>();
-            var buckets = new Dictionary<ulong, (int First, int Last)>(reps.Count);
-            foreach (var r in order)
+            var set = entities.Sets[reps.Set[r]];
+            if (set.Length == 0)
             {
-                var bandHash = Mix(HashSeed ^ (ulong)(band + 1));
-                foreach (var value in signatures.AsSpan(r * options.Hashes + band * rows, rows))
-                {
-                    bandHash = Mix(bandHash ^ value);
-                }
+                (buckets[entities.EntityCount] ??= []).Add(r);
+            }
+            foreach (var entity in set)
+            {
+                (buckets[entity] ??= []).Add(r);
+            }
+        }
 
-                var set = entities.Sets[reps.Set[r]];
-                for (var e = 0; e < Math.Max(1, set.Length); e++)
+        var perBucket = new Candidate[buckets.Length][];
+        // Largest buckets first so that the last to finish are small; a large bucket also searches in parallel.
+        var order = Enumerable.Range(0, buckets.Length).Where(b => buckets[b] is { Count: > 1 })
+            .OrderByDescending(b => buckets[b].Count).ThenBy(b => b).ToArray();
+        Parallel.ForEach(order, b =>
+        {
+            var members = buckets[b];
+            var pairs = NeighbourSearch.Pairs([.. members.Select(r => reps.Vector[r])], threshold, search);
+            var found = new List<Candidate>(pairs.Count);
+            foreach (var pair in pairs)
+            {
+                var (x, y) = (members[pair.A], members[pair.B]);
+                var (setX, setY) = (reps.Set[x], reps.Set[y]);
+                if (entities.Compatible(setX, setY) && (b == entities.EntityCount || entities.FirstShared(setX, setY) == b))
                 {
-                    var entity = set.Length == 0 ? NoEntity : set[e];
-                    var key = Mix(bandHash ^ (0x9E37_79B9_7F4A_7C15UL * (ulong)(entity + 2)));
-                    ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(buckets, key, out var exists);
-                    if (!exists)
-                    {
-                        bucket = (r, r);
-                        continue;
-                    }
-                    AddIfCompatible(pairs, bucket.First, r);
-                    if (bucket.Last != bucket.First)
-                    {
-                        AddIfCompatible(pairs, bucket.Last, r);
-                    }
-                    bucket.Last = r;
+                    found.Add(new Candidate(x, y, pair.Similarity));
                 }
             }
-            perBand[band] = pairs;
+            perBucket[b] = [.. found];
         });
 
-        var all = new List<long>(perBand.Sum(p => p.Count));
-        foreach (var pairs in perBand)
+        var count = perBucket.Sum(p => p?.Length ?? 0);
+        var candidates = new Candidate[count];
+        var at = 0;
+        foreach (var found in perBucket)
         {
-            all.AddRange(pairs);
+            found?.CopyTo(candidates, at);
+            at += found?.Length ?? 0;
         }
-        all.Sort();
-        var distinct = new List<long>(all.Count);
-        for (var k = 0; k < all.Count; k++)
-        {
-            if (k == 0 || all[k] != all[k - 1])
-            {
-                distinct.Add(all[k]);
-            }
-        }
-        return [.. distinct];
-
-        void AddIfCompatible(List<long> pairs, int a, int b)
-        {
-            if (reps.Negative[a] == reps.Negative[b] && entities.Compatible(reps.Set[a], reps.Set[b]))
-            {
-                pairs.Add(((long)Math.Min(a, b) << 32) | (uint)Math.Max(a, b));
-            }
-        }
+        return candidates;
     }
 
-    private readonly record struct Edge(int A, int B, double Similarity);
-
-    private static Edge[] Verify(long[] candidates, Representatives reps, double threshold)
+    // Leader clustering. Representatives are visited best first, in the order that chooses a group's canonical (most
+    // reinforced, then most confident, oldest, smallest id). Each joins the most similar leader visited before it that
+    // passes the merge rule with it, or becomes a leader itself. So every member states the canonical's fact directly:
+    // no chain of small steps can drift from "late delivery" to "missing invoice". And a second run, which sees only
+    // the canonicals, finds nothing to merge: two leaders stayed apart because the rule failed between them.
+    //
+    // Each group keeps the distinct entity sets of its members, smallest first; a member joins only if the result is
+    // still a chain (every set a proper subset of the next), i.e. every two members remain compatible. So {A,B} and
+    // {A,C} never end up together through an {A} leader, and neither do {A} and {B} through {A,B}.
+    private static List<int>[] Group(Candidate[] candidates, Representatives reps, InsightRecord[] active, EntitySets entities, double threshold)
     {
-        // Shingle sets are built only for the few representatives that have a candidate; hashing did not need them.
-        var shingles = new ulong[reps.Count][];
-        foreach (var pair in candidates)
+        var order = Enumerable.Range(0, reps.Count).ToArray();
+        var best = reps.Members.Select(m => m.Aggregate((x, y) => IsBetterCanonical(active[y], active[x]) ? y : x)).ToArray();
+        Array.Sort(order, (x, y) => x == y ? 0 : IsBetterCanonical(active[best[x]], active[best[y]]) ? -1 : 1);
+        var rank = new int[reps.Count];
+        for (var k = 0; k < order.Length; k++)
         {
-            shingles[(int)(pair >> 32)] = [];
-            shingles[(int)pair] = [];
+            rank[order[k]] = k;
+        }
+
+        // Each representative's candidates visited before it, most similar first (ties: the earlier visited).
+        var degree = new int[reps.Count + 1];
+        foreach (var c in candidates)
+        {
+            degree[Later(c) + 1]++;
+        }
+        for (var r = 0; r < reps.Count; r++)
+        {
+            degree[r + 1] += degree[r];
+        }
+        var earlier = new (int Other, float Similarity)[candidates.Length];
+        var fill = degree[..^1].ToArray();
+        foreach (var c in candidates)
+        {
+            var later = Later(c);
+            earlier[fill[later]++] = (later == c.A ? c.B : c.A, c.Similarity);
+        }
+        Parallel.For(0, reps.Count, r => earlier.AsSpan(degree[r], degree[r + 1] - degree[r]).Sort((x, y) =>
+            y.Similarity.CompareTo(x.Similarity) is var bySimilarity and not 0 ? bySimilarity : rank[x.Other].CompareTo(rank[y.Other])));
+
+        var profiles = new FactProfile?[reps.Count];
+        foreach (var c in candidates)
+        {
+            profiles[c.A] = profiles[c.B] = FactProfile.Empty;
         }
         Parallel.For(0, reps.Count, r =>
         {
-            if (shingles[r] is not null)
+            if (profiles[r] is not null)
             {
-                shingles[r] = Shingles(reps.Text[r]);
+                profiles[r] = FactGuard.Profile(reps.Text[r]);
             }
         });
 
-        var similarity = new double[candidates.Length];
-        Parallel.For(0, candidates.Length, k => similarity[k] = Jaccard(shingles[(int)(candidates[k] >> 32)], shingles[(int)candidates[k]]));
-
-        var edges = new List<Edge>();
-        for (var k = 0; k < candidates.Length; k++)
-        {
-            if (similarity[k] >= threshold)
-            {
-                edges.Add(new Edge((int)(candidates[k] >> 32), (int)candidates[k], similarity[k]));
-            }
-        }
-        // Most similar pairs first: when an insight could join either of two incompatible groups, it joins the one
-        // it resembles most. Ties are broken by position, i.e. by id.
-        edges.Sort((x, y) => y.Similarity.CompareTo(x.Similarity) is var c and not 0 ? c
-            : x.A.CompareTo(y.A) is var d and not 0 ? d
-            : x.B.CompareTo(y.B));
-        return [.. edges];
-    }
-
-    // Union-find over representatives. Each group keeps the distinct entity sets of its members, smallest first; two
-    // groups join only if the result is still a chain (every set a proper subset of the next), i.e. every two members
-    // remain compatible. So {A,B} and {A,C} never end up together through an {A} bridge, and neither do {A} and {B}
-    // through {A,B}.
-    private static List<int>[] Group(Edge[] edges, Representatives reps, EntitySets entities)
-    {
-        var parent = new int[reps.Count];
+        var leader = new int[reps.Count];
         var chains = new List<int>?[reps.Count];
-        for (var r = 0; r < reps.Count; r++)
+        foreach (var r in order)
         {
-            parent[r] = r;
-        }
-
-        foreach (var edge in edges)
-        {
-            var a = Root(edge.A);
-            var b = Root(edge.B);
-            if (a == b)
+            leader[r] = r;
+            foreach (var (other, similarity) in earlier.AsSpan(degree[r], degree[r + 1] - degree[r]))
             {
-                continue;
+                if (leader[other] != other || !SameFact(similarity, profiles[r]!, profiles[other]!, threshold))
+                {
+                    continue;
+                }
+                var merged = MergeChains(chains[other] ?? [reps.Set[other]], [reps.Set[r]], entities);
+                if (merged is not null)
+                {
+                    leader[r] = other;
+                    chains[other] = merged;
+                    break;
+                }
             }
-            var merged = MergeChains(chains[a] ?? [reps.Set[a]], chains[b] ?? [reps.Set[b]], entities);
-            if (merged is null)
-            {
-                continue;
-            }
-            // The smaller position becomes the root, which keeps the outcome independent of anything but the ids.
-            var (root, child) = a < b ? (a, b) : (b, a);
-            parent[child] = root;
-            chains[root] = merged;
-            chains[child] = null;
         }
 
         var groups = new List<int>[reps.Count];
         for (var r = 0; r < reps.Count; r++)
         {
-            (groups[Root(r)] ??= []).Add(r);
+            (groups[leader[r]] ??= []).Add(r);
         }
         return groups;
 
-        int Root(int x)
-        {
-            while (parent[x] != x)
-            {
-                parent[x] = parent[parent[x]];
-                x = parent[x];
-            }
-            return x;
-        }
+        int Later(Candidate c) => rank[c.A] > rank[c.B] ? c.A : c.B;
     }
 
     private static List<int>? MergeChains(List<int> a, List<int> b, EntitySets entities)
@@ -463,105 +380,6 @@ public static class Consolidation
         return x.Id.CompareTo(y.Id) < 0;
     }
 
-    // MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit over the whole word.
-    private static ulong Mix(ulong x)
-    {
-        x ^= x >> 33;
-        x *= 0xFF51_AFD7_ED55_8CCD;
-        x ^= x >> 33;
-        x *= 0xC4CE_B9FE_1A85_EC53;
-        x ^= x >> 33;
-        return x;
-    }
-
-    /// <summary>
-    /// The hash functions of the MinHash signature: h(x) = (a x + b) >> 32 over a 32-bit hash x of the shingle, with
-    /// 64-bit a and b (multiply-add-shift, a universal family), seeded with a constant.
-    /// </summary>
-    internal sealed class MinHashFunctions
-    {
-        private readonly ulong[] _a;
-        private readonly ulong[] _b;
-
-        private MinHashFunctions(ulong[] a, ulong[] b)
-        {
-            _a = a;
-            _b = b;
-        }
-
-        public static MinHashFunctions Create(int count)
-        {
-            var a = new ulong[count];
-            var b = new ulong[count];
-            var state = HashSeed;
-            for (var k = 0; k < count; k++)
-            {
-                a[k] = Mix(state += 0x9E37_79B9_7F4A_7C15);
-                b[k] = Mix(state += 0x9E37_79B9_7F4A_7C15);
-            }
-            return new MinHashFunctions(a, b);
-        }
-
-        /// <summary>The signature of a normalised text. Repeated shingles are hashed again, which a minimum does not notice.</summary>
-        public void Sign(string text, Span<uint> signature)
-        {
-            if (Vector256.IsHardwareAccelerated && signature.Length % Vector256<ulong>.Count == 0)
-            {
-                SignVectorized(text, signature);
-            }
-            else
-            {
-                SignScalar(text, signature);
-            }
-        }
-
-        internal void SignScalar(string text, Span<uint> signature)
-        {
-            signature.Fill(uint.MaxValue);
-            var a = _a.AsSpan(0, signature.Length);
-            var b = _b.AsSpan(0, signature.Length);
-            for (var i = 0; i < ShingleCount(text); i++)
-            {
-                var x = Mix(Shingle(text, i)) >> 32;
-                for (var k = 0; k < signature.Length; k++)
-                {
-                    var h = (uint)((a[k] * x + b[k]) >> 32);
-                    if (h < signature[k])
-                    {
-                        signature[k] = h;
-                    }
-                }
-            }
-        }
-
-        // The same arithmetic, four hash functions at a time; hashing is where most of the time goes. The hash values
-        // are below 2^32, so their minimum can be taken on 32-bit lanes (the upper halves are all zero).
-        internal void SignVectorized(string text, Span<uint> signature)
-        {
-            var blocks = signature.Length / Vector256<ulong>.Count;
-            var a = MemoryMarshal.Cast<ulong, Vector256<ulong>>(_a.AsSpan(0, signature.Length));
-            var b = MemoryMarshal.Cast<ulong, Vector256<ulong>>(_b.AsSpan(0, signature.Length));
-            Span<Vector256<ulong>> minimum = blocks <= 64 ? stackalloc Vector256<ulong>[blocks] : new Vector256<ulong>[blocks];
-            minimum.Fill(Vector256.Create((ulong)uint.MaxValue));
-            for (var i = 0; i < ShingleCount(text); i++)
-            {
-                var x = Vector256.Create(Mix(Shingle(text, i)) >> 32);
-                for (var k = 0; k < blocks; k++)
-                {
-                    var h = Vector256.ShiftRightLogical(a[k] * x + b[k], 32);
-                    minimum[k] = Vector256.Min(minimum[k].AsUInt32(), h.AsUInt32()).AsUInt64();
-                }
-            }
-            for (var k = 0; k < blocks; k++)
-            {
-                for (var lane = 0; lane < Vector256<ulong>.Count; lane++)
-                {
-                    signature[k * Vector256<ulong>.Count + lane] = (uint)minimum[k][lane];
-                }
-            }
-        }
-    }
-
     /// <summary>The distinct entity-id sets of the active insights; set numbers order them by size, then by entity numbers.</summary>
     private sealed class EntitySets
     {
@@ -576,6 +394,9 @@ public static class Consolidation
 
         /// <summary>Set number per insight position.</summary>
         public int[] SetOf { get; }
+
+        /// <summary>Distinct entities; they are numbered 0 .. EntityCount - 1.</summary>
+        public int EntityCount { get; private init; }
 
         public int Size(int set) => Sets[set].Length;
 
@@ -619,7 +440,7 @@ public static class Consolidation
                 setOf[i] = id;
             }
 
-            // Renumber so that smaller sets come first: LSH buckets then meet the most general member first.
+            // Renumber so that smaller sets come first: chains are kept in that order (see MergeChains).
             var sorted = Enumerable.Range(0, distinct.Count).ToArray();
             Array.Sort(sorted, (x, y) => distinct[x].Length != distinct[y].Length
                 ? distinct[x].Length.CompareTo(distinct[y].Length)
@@ -633,7 +454,30 @@ public static class Consolidation
             {
                 setOf[i] = rank[setOf[i]];
             }
-            return new EntitySets([.. sorted.Select(k => distinct[k])], setOf);
+            return new EntitySets([.. sorted.Select(k => distinct[k])], setOf) { EntityCount = entityNumber.Count };
+        }
+
+        /// <summary>The smallest entity number in both sets, or -1.</summary>
+        public int FirstShared(int x, int y)
+        {
+            var (a, b) = (Sets[x], Sets[y]);
+            int i = 0, j = 0;
+            while (i < a.Length && j < b.Length)
+            {
+                if (a[i] == b[j])
+                {
+                    return a[i];
+                }
+                if (a[i] < b[j])
+                {
+                    i++;
+                }
+                else
+                {
+                    j++;
+                }
+            }
+            return -1;
         }
 
         /// <summary>Equal sets, or a non-empty proper subset of the other. {} is compatible with {} only.</summary>
@@ -680,55 +524,49 @@ public static class Consolidation
     }
 
     /// <summary>
-    /// Insights with identical normalised text and identical entity set are duplicates without further ado; they are
-    /// folded into one representative (the first in id order) before hashing. A bucket of thousands of copies then
-    /// costs one comparison, and copies cannot crowd the first/predecessor comparisons out of a bucket.
-    /// Insights whose text normalises to nothing state no comparable fact and take no part.
+    /// Insights with the same words in the same order (after <see cref="TextNormalizer.Tokens"/>: case, punctuation,
+    /// stop words and inflections aside) and the same entity set are duplicates without further ado; they are folded
+    /// into one representative (the first in id order) before searching. A bucket of thousands of copies then costs one
+    /// comparison. Insights whose text has no content words state no comparable fact and take no part.
     /// </summary>
     private sealed class Representatives
     {
-        private Representatives(List<string> text, List<int> set, List<bool> negative, List<List<int>> members)
-        {
-            Text = text;
-            Set = set;
-            Negative = negative;
-            Members = members;
-        }
+        /// <summary>Content of the first member, per representative.</summary>
+        public List<string> Text { get; } = [];
 
-        /// <summary>Normalised text per representative.</summary>
-        public List<string> Text { get; }
+        /// <summary>Embedding of the first member, per representative.</summary>
+        public List<float[]> Vector { get; } = [];
 
         /// <summary>Entity set number per representative.</summary>
-        public List<int> Set { get; }
-
-        /// <summary>Whether the text is negated, per representative (see <see cref="IsNegative"/>).</summary>
-        public List<bool> Negative { get; }
+        public List<int> Set { get; } = [];
 
         /// <summary>The insight positions (ascending) each representative stands for, itself included.</summary>
-        public List<List<int>> Members { get; }
+        public List<List<int>> Members { get; } = [];
 
         public int Count => Text.Count;
 
-        public static Representatives Build(string[] texts, EntitySets entities)
+        public static Representatives Build(InsightRecord[] active, float[][] vectors, EntitySets entities)
         {
-            var reps = new Representatives([], [], [], []);
+            var keys = new string[active.Length];
+            Parallel.For(0, active.Length, i => keys[i] = string.Join(' ', TextNormalizer.Tokens(active[i].Content)));
+            var reps = new Representatives();
             var byKey = new Dictionary<(string Text, int Set), int>();
-            for (var i = 0; i < texts.Length; i++)
+            for (var i = 0; i < active.Length; i++)
             {
-                if (texts[i].Length == 0)
+                if (keys[i].Length == 0)
                 {
                     continue;
                 }
-                ref var rep = ref CollectionsMarshal.GetValueRefOrAddDefault(byKey, (texts[i], entities.SetOf[i]), out var exists);
+                ref var rep = ref CollectionsMarshal.GetValueRefOrAddDefault(byKey, (keys[i], entities.SetOf[i]), out var exists);
                 if (exists)
                 {
                     reps.Members[rep].Add(i);
                     continue;
                 }
                 rep = reps.Count;
-                reps.Text.Add(texts[i]);
+                reps.Text.Add(active[i].Content);
+                reps.Vector.Add(vectors[i]);
                 reps.Set.Add(entities.SetOf[i]);
-                reps.Negative.Add(IsNegative(texts[i]));
                 reps.Members.Add([i]);
             }
             return reps;

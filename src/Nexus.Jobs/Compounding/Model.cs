@@ -28,10 +28,9 @@ public static class InsightStatus
 }
 
 /// <summary>Settings of near-duplicate detection.</summary>
-/// <param name="SimilarityThreshold">Minimum estimated Jaccard similarity of the normalised shingle sets for two insights to state the same fact.</param>
-/// <param name="Hashes">MinHash signature length; must equal Bands x rows per band.</param>
-/// <param name="Bands">LSH bands.</param>
-public sealed record ConsolidationOptions(double SimilarityThreshold = 0.6, int Hashes = 48, int Bands = 12);
+/// <param name="SimilarityThreshold">Minimum cosine similarity of two insights' embeddings for them to state the same fact (the fact guard must pass too).</param>
+/// <param name="Search">How candidate pairs are searched inside large entity buckets; null for the defaults.</param>
+public sealed record ConsolidationOptions(double SimilarityThreshold = Consolidation.DefaultThreshold, Language.NeighbourSearchOptions? Search = null);
 
 /// <summary>A group of insights that state the same fact, and the canonical insight they become.</summary>
 /// <param name="CanonicalId">The member that stays active and absorbs the others.</param>

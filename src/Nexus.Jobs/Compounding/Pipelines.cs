@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
+using Nexus.Jobs.Language;
 using Npgsql;
 using Nexus.Jobs.Language;
 
@@ -47,7 +48,12 @@ internal static class InsightRows
 }
 
 /// <summary>Merges insights that state the same fact into one canonical insight.</summary>
-public sealed class ConsolidationPipeline(IOptionsMonitor<CompoundingOptions> options) : IPipeline
+/// <remarks>
+/// What is embedded is the content exactly as stored: the model was trained on natural sentences (case, word order and
+/// function words carry meaning it reads, such as "not" or "instead of"), and the same text gets the same stored vector
+/// whichever pipeline asks, so a vector is computed once per text, at the first run that needs it.
+/// </remarks>
+public sealed class ConsolidationPipeline(IOptionsMonitor<CompoundingOptions> options, EmbeddingStore embeddings) : IPipeline
 {
     public string JobType => CompoundingJobTypes.Consolidation;
 
@@ -78,7 +84,8 @@ public sealed class ConsolidationPipeline(IOptionsMonitor<CompoundingOptions> op
     public async Task<PipelineCounts> RunAsync(PipelineContext context)
     {
         var insights = await InsightRows.ActiveAsync(context);
-        var groups = Consolidation.Find(insights, new ConsolidationOptions(options.CurrentValue.SimilarityThreshold));
+        var vectors = await embeddings.GetOrCreateAsync([.. insights.Select(i => i.Content)], context.CancellationToken);
+        var groups = Consolidation.Find(insights, vectors, new ConsolidationOptions(options.CurrentValue.SimilarityThreshold));
         if (groups.Count > 0)
         {
             await Execute(CanonicalSql, new
