@@ -61,6 +61,7 @@ public class EvaluationTests
     [InlineData("sentiment.tsv", "Language/Development", "sentiment-hard.tsv")]
     [InlineData("returns.tsv", "Evaluation", "returns.tsv")]
     [InlineData("returns.tsv", "Language/Development", "returns.tsv")]
+    [InlineData("returns.tsv", "Language/Development", "returns-hard.tsv")]
     public void TrainingSets_ShareNoTextWithTheEvaluationOrDevelopmentSets(string trainingSet, string folder, string file)
     {
         var training = LabelledText.ReadTrainingSet(trainingSet).Select(e => Key(e.Text)).ToHashSet(StringComparer.Ordinal);

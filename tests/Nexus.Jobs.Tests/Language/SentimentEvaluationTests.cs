@@ -1,4 +1,3 @@
-using Nexus.Jobs.Language;
 using Xunit.Abstractions;
 
 namespace Nexus.Jobs.Tests.Language;
