@@ -50,6 +50,28 @@ public class SentimentModelTests
     }
 
     [Fact]
+    public void Score_OfOnePiece_BlendsTheClassifierWithTheNearestReviewsVote_ThenSharpens()
+    {
+        // The same model built by hand from its parts: both are deterministic, so the numbers must agree exactly.
+        string[] labels = ["positive", "positive", "negative", "negative", "neutral", "neutral"];
+        float[][] vectors = [Unit(1, 0.1f, 0), Unit(1, 0, 0.1f), Unit(0.1f, 1, 0), Unit(0, 1, 0.1f), Unit(0.1f, 0, 1), Unit(0, 0.1f, 1)];
+        var classifier = SoftmaxClassifier.Train(vectors, labels, SentimentModel.Training);
+        var neighbours = new NearestExamples(vectors, labels, classifier.Labels);
+        var probe = Unit(0.5f, 0.2f, 0.3f);
+
+        var p = classifier.Probabilities(probe);
+        var vote = neighbours.Vote(probe, SentimentModel.Neighbours, SentimentModel.NeighbourSharpness);
+        var blended = p.Select((x, c) => (1 - SentimentModel.NeighbourWeight) * x + SentimentModel.NeighbourWeight * vote[c]).ToArray();
+        SentimentModel.Sharpen(blended, SentimentModel.Temperature);
+
+        // classifier.Labels is ordinal: negative, neutral, positive.
+        var score = Toy.Score([probe]);
+        score.Score.ShouldBe(blended[2] - blended[0], 1e-12);
+        score.Confidence.ShouldBe(blended.Max(), 1e-12);
+        SentimentModel.NeighbourWeight.ShouldBeInRange(0.01, 0.99); // both parts count
+    }
+
+    [Fact]
     public void Score_BlendsTheWholeReviewWithItsClauses_LaterClausesWeighingMore()
     {
         // Halfway between positive and negative: alone, neither wins.

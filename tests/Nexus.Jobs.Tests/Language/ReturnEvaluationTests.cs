@@ -1,4 +1,3 @@
-using Nexus.Jobs.Language;
 using Xunit.Abstractions;
 
 namespace Nexus.Jobs.Tests.Language;
@@ -7,15 +6,18 @@ namespace Nexus.Jobs.Tests.Language;
 public class ReturnEvaluationTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("Evaluation")] // held out: written apart from the training data, never tuned on
-    [InlineData("Language/Development")] // the reasons the model's settings were chosen on
-    public async Task Accuracy_IsAtLeast085(string folder)
+    [InlineData("Evaluation", "returns.tsv", 0.85)] // held out: written apart from the training data, never tuned on
+    [InlineData("Language/Development", "returns.tsv", 0.85)] // the reasons the model's settings were chosen on
+    // Longer reasons in the customer's words, and "other" reasons that are about payment, accounts or delivery rather
+    // than the product: 0.883 when the last training examples were added. The floor keeps it from getting worse.
+    [InlineData("Language/Development", "returns-hard.tsv", 0.80)]
+    public async Task Accuracy_ReachesItsFloor(string folder, string file, double floor)
     {
-        var set = TrainedModels.ReadSet(folder, "returns.tsv");
+        var set = TrainedModels.ReadSet(folder, file);
 
         var report = await TrainedModels.Returns.EvaluateAsync(set, TrainedModels.Embed);
 
         output.WriteLine(report.Describe());
-        report.Accuracy.ShouldBeGreaterThanOrEqualTo(0.85);
+        report.Accuracy.ShouldBeGreaterThanOrEqualTo(floor);
     }
 }
