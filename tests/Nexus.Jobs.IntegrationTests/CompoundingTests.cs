@@ -191,9 +191,13 @@ public sealed class CompoundingTests
         await api.IngestDemoAsync(600, seed: 21);
         await api.RunToCompletionAsync("pattern_detection");
         await api.RunToCompletionAsync("playbook_synthesis");
-        var before = (await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500)).Where(p => p.Support >= 40).ToList();
+        // The demo store's six recurring problems (its one-off remarks may regroup as more arrive: "photos viewed" and
+        // "page traffic rose" are one theme at 600 insights and two at 900).
+        string[] problems = ["late delivery", "damaged packaging", "battery drains", "runs small", "gift wrapping", "price"];
+        var before = (await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500))
+            .Where(p => problems.Any(words => p.Theme.Contains(words, StringComparison.Ordinal))).ToList();
         var rulesBefore = (await api.Client.Compounding.ListPlaybooksAsync()).Where(r => r.Status == "active").ToList();
-        before.Count.ShouldBeGreaterThanOrEqualTo(6);
+        before.Count.ShouldBe(6);
 
         await api.IngestDemoAsync(300, seed: 22); // more of the same themes, in the same and other words
         await api.RunToCompletionAsync("pattern_detection");

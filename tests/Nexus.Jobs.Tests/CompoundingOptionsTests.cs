@@ -55,7 +55,7 @@ public sealed class CompoundingOptionsTests
     [Theory]
     [InlineData(0.1, false)]
     [InlineData(0.15, true)]
-    [InlineData(0.225, true)]
+    [InlineData(0.4, true)]
     [InlineData(0.95, true)]
     [InlineData(0.99, false)]
     public void PatternSimilarityThreshold_IsACosineWithinTheRangeThatFindsThemes(double threshold, bool valid)

@@ -52,12 +52,12 @@ public sealed record MergeGroup(
 /// <param name="MinDistinctEntities">Distinct entities those insights must be about.</param>
 /// <param name="Window">Only insights reinforced within this window before <c>now</c> count.</param>
 /// <param name="MaxExamples">Example insight ids kept per pattern.</param>
-/// <param name="SimilarityThreshold">Cosine similarity (of the insights' embeddings) an insight needs to a theme's centre to belong to the theme.</param>
+/// <param name="SimilarityThreshold">Mean cosine (of the insights' smoothed embeddings) at which groups of insights still form one theme.</param>
 public sealed record PatternOptions(
     int MinSupport = 5, int MinDistinctEntities = 3, TimeSpan? Window = null, int MaxExamples = 5, float SimilarityThreshold = PatternOptions.DefaultSimilarityThreshold)
 {
     /// <summary>Tuned on development scenarios of paraphrased themes (see PatternDetectionQualityTests).</summary>
-    public const float DefaultSimilarityThreshold = 0.225f;
+    public const float DefaultSimilarityThreshold = 0.4f;
 
 
     public TimeSpan EffectiveWindow => Window ?? TimeSpan.FromDays(30);

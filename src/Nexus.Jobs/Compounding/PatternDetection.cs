@@ -73,7 +73,8 @@ public static class PatternDetection
     /// Step one: groups the active insights reinforced within <see cref="PatternOptions.EffectiveWindow"/> before
     /// <paramref name="now"/> into themes and lists the terms whose vectors naming needs (<see cref="PatternDraft.Terms"/>).
     /// <paramref name="vectors"/>[i] is the unit embedding of <see cref="ThemeText"/>(<paramref name="insights"/>[i]). A theme
-    /// is a group of <see cref="ThemeClustering"/> at <see cref="PatternOptions.SimilarityThreshold"/> with at least
+    /// is a group of <see cref="ThemeClustering.Themes"/> over the smoothed vectors (<see cref="ThemeClustering.Smooth"/>) at
+    /// <see cref="PatternOptions.SimilarityThreshold"/> with at least
     /// <see cref="PatternOptions.MinSupport"/> insights about at least <see cref="PatternOptions.MinDistinctEntities"/> distinct
     /// entities. The input order does not matter.
     /// </summary>
@@ -97,13 +98,14 @@ public static class PatternDetection
         var docVectors = docs.Select(d => vectorOf[d]).ToArray();
         var entities = new EntityTable(docs);
         var themes = new List<DraftTheme>();
-        foreach (var group in ThemeClustering.Themes(docVectors, options.SimilarityThreshold, options.MinSupport))
+        foreach (var group in ThemeClustering.Themes(ThemeClustering.Smooth(docVectors), options.SimilarityThreshold, options.MinSupport))
         {
             var distinct = entities.DistinctIds(group.Members);
             if (distinct >= options.MinDistinctEntities)
             {
+                // What the theme's insights themselves say (not their smoothed vectors) picks its representative and its name.
                 var centroid = Vectors.Centroid(group.Members.Select(doc => docVectors[doc]), docVectors[group.Members[0]].Length);
-                themes.Add(new DraftTheme(group.Members, distinct, group.Representative, centroid));
+                themes.Add(new DraftTheme(group.Members, distinct, ThemeClustering.Representative(group.Members, docVectors), centroid));
             }
         }
 

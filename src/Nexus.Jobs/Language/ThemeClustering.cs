@@ -35,6 +35,73 @@ public static class ThemeClustering
     /// <summary>Coherence above this counts as this much in the guard (tuned on development scenarios with templated and paraphrased themes).</summary>
     public const double CoherenceCap = 0.5;
 
+    /// <summary>Nearest neighbours each vector is smoothed towards by <see cref="Smooth"/>.</summary>
+    public const int SmoothingNeighbours = 3;
+
+    /// <summary>Neighbours less alike than this are no neighbours for <see cref="Smooth"/> (they are not about the same thing).</summary>
+    public const float SmoothingFloor = 0.2f;
+
+    /// <summary>
+    /// Each vector moved towards its <see cref="SmoothingNeighbours"/> nearest distinct neighbours (cosine at least
+    /// <see cref="SmoothingFloor"/>, ties: the smaller index), each weighted by its cosine / <see cref="SmoothingNeighbours"/>,
+    /// then scaled to unit length; identical vectors stay identical. One step of diffusion over the neighbour graph: what a
+    /// text shares with its nearest neighbours (its topic) is kept, what only its wording says is damped, so paraphrases of
+    /// one theme draw together while texts that resemble nothing in particular stay apart.
+    /// </summary>
+    public static float[][] Smooth(IReadOnlyList<float[]> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (vectors.Count == 0)
+        {
+            return [];
+        }
+        var (nodes, itemsOf) = Distinct(vectors);
+        // Only each node's nearest few are kept while the pairs stream by, however many pairs there are.
+        const int k = SmoothingNeighbours;
+        var nearest = new (float Similarity, int Node)[nodes.Count * k];
+        Array.Fill(nearest, (float.NegativeInfinity, -1));
+        foreach (var pair in NeighbourSearch.Pairs(nodes, SmoothingFloor))
+        {
+            Keep(nearest.AsSpan(pair.A * k, k), pair.Similarity, pair.B);
+            Keep(nearest.AsSpan(pair.B * k, k), pair.Similarity, pair.A);
+        }
+
+        var result = new float[vectors.Count][];
+        for (var node = 0; node < nodes.Count; node++)
+        {
+            var smoothed = (float[])nodes[node].Clone();
+            foreach (var (similarity, other) in nearest.AsSpan(node * k, k))
+            {
+                if (other >= 0)
+                {
+                    TensorPrimitives.MultiplyAdd(nodes[other], similarity / k, smoothed, smoothed);
+                }
+            }
+            Vectors.Normalize(smoothed);
+            foreach (var item in itemsOf[node])
+            {
+                result[item] = smoothed;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Inserts a neighbour into a node's nearest (most alike first; ties: the smaller index), dropping the last.</summary>
+    private static void Keep(Span<(float Similarity, int Node)> nearest, float similarity, int node)
+    {
+        var at = nearest.Length;
+        while (at > 0 && (similarity > nearest[at - 1].Similarity || (similarity == nearest[at - 1].Similarity && node < nearest[at - 1].Node)))
+        {
+            at--;
+        }
+        if (at == nearest.Length)
+        {
+            return;
+        }
+        nearest[at..^1].CopyTo(nearest[(at + 1)..]);
+        nearest[at] = (similarity, node);
+    }
+
     /// <summary>
     /// The groups of at least <paramref name="minSize"/> items among <paramref name="vectors"/> (unit length) after merging,
     /// the most alike pair of groups first (ties: the smaller first members), while some two groups have a mean cross cosine

@@ -7,7 +7,7 @@ public class PatternDetectionTests
 {
     private static readonly DateTime Now = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
 
-    private static readonly PatternOptions Defaults = new(); // MinSupport 5, MinDistinctEntities 3, 30 days, 5 examples, 0.225
+    private static readonly PatternOptions Defaults = new(); // MinSupport 5, MinDistinctEntities 3, 30 days, 5 examples, 0.4
 
     /// <summary>
     /// A stand-in for the model with known behaviour: words of one concept share an axis (a model knows "late", "courier"
@@ -331,10 +331,10 @@ public class PatternDetectionTests
     }
 
     [Theory]
-    [InlineData(0, 3, 30, 5, 0.225f)]
-    [InlineData(5, -1, 30, 5, 0.225f)]
-    [InlineData(5, 3, -1, 5, 0.225f)]
-    [InlineData(5, 3, 30, -1, 0.225f)]
+    [InlineData(0, 3, 30, 5, 0.4f)]
+    [InlineData(5, -1, 30, 5, 0.4f)]
+    [InlineData(5, 3, -1, 5, 0.4f)]
+    [InlineData(5, 3, 30, -1, 0.4f)]
     [InlineData(5, 3, 30, 5, 0f)]
     [InlineData(5, 3, 30, 5, 1f)]
     public void Detect_Throws_WhenOptionsAreInvalid(int minSupport, int minEntities, int windowDays, int maxExamples, float threshold)

@@ -28,16 +28,17 @@ public class PatternQualityTests(ITestOutputHelper output)
             scores[name] = score;
         }
 
-        // Product reviews with five distinct complaints: at least 4 of 5 and at most one junk pattern each.
-        foreach (var name in new[] { "patterns-dev-apparel", "patterns-dev-gadgets", "patterns-dev-home" })
+        // At least 4 of 5 and at most one junk pattern where the themes are distinct complaints.
+        foreach (var name in new[] { "patterns-dev-apparel", "patterns-dev-gadgets", "patterns-dev-home", "patterns-dev-outdoor", "patterns-dev-retail" })
         {
             scores[name].Recovered.ShouldBeGreaterThanOrEqualTo(4, name);
             scores[name].Junk.Count.ShouldBeLessThanOrEqualTo(1, name);
         }
-        // Over all seven, including near-miss themes (rust / peeling coating / hard to clean, leaking / cold) and one theme
-        // (misleading descriptions) whose texts share no meaning: 26 of 35 and 5 junk when tuned.
+        // Over all seven, including near-miss themes (rust / peeling coating / hard to clean in the kitchen set; onboarding /
+        // support in the SaaS one) and a theme (misleading descriptions) whose texts share no meaning: 26 of 35 and 2 junk
+        // when tuned.
         scores.Values.Sum(s => s.Recovered).ShouldBeGreaterThanOrEqualTo(25);
-        scores.Values.Sum(s => s.Junk.Count).ShouldBeLessThanOrEqualTo(6);
+        scores.Values.Sum(s => s.Junk.Count).ShouldBeLessThanOrEqualTo(3);
     }
 
     private static (List<InsightRecord> Insights, IReadOnlyList<DetectedPattern> Patterns) Demo()

@@ -188,6 +188,76 @@ public class ThemeClusteringTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Smooth_MovesAVectorTowardsItsThreeNearestNeighbours_ByTheirSimilarity()
+    {
+        float[] Unit(params float[] v)
+        {
+            Vectors.Normalize(v);
+            return v;
+        }
+        var a = Unit(1, 0, 0, 0, 0);
+        var near = Unit(0.8f, 0.6f, 0, 0, 0);   // 0.8 alike
+        var next = Unit(0.6f, 0, 0.8f, 0, 0);   // 0.6
+        var third = Unit(0.5f, 0, 0, 0.866f, 0); // 0.5
+        var fourth = Unit(0.3f, 0, 0, 0, 0.954f); // 0.3: not among the three nearest
+        var far = Unit(0, 0, 0, 0, 1);           // 0: no neighbour of anything but fourth
+
+        var smoothed = ThemeClustering.Smooth([a, near, next, third, fourth, far]);
+
+        var expected = (float[])a.Clone();
+        foreach (var v in new[] { near, next, third })
+        {
+            for (var d = 0; d < expected.Length; d++)
+            {
+                expected[d] += Vectors.Cosine(a, v) / 3 * v[d];
+            }
+        }
+        Vectors.Normalize(expected);
+        smoothed[0].ShouldBe(expected, tolerance: 1e-5f);
+        var alone = Unit(0, 0, 0, 0, 1);
+        Vectors.Cosine(smoothed[5], alone).ShouldBeGreaterThan(0.95f); // only "fourth" (0.95 alike) pulls it
+    }
+
+    [Fact]
+    public void Smooth_LeavesAVectorAlone_WhenNothingIsAtLeastTheFloorAlike()
+    {
+        var space = new Space();
+        var noise = space.Noise(3);
+
+        var smoothed = ThemeClustering.Smooth(space.Items);
+
+        noise.ShouldAllBe(i => smoothed[i].SequenceEqual(space.Items[i]));
+    }
+
+    [Fact]
+    public void Smooth_KeepsIdenticalVectorsIdentical_AndNeverCountsACopyAsANeighbour()
+    {
+        var space = new Space();
+        space.Noise(2);
+        var copies = new List<float[]> { space.Items[0], space.Items[0], space.Items[1], space.Items[0] };
+
+        var smoothed = ThemeClustering.Smooth(copies);
+
+        smoothed[0].ShouldBe(space.Items[0]);
+        smoothed[1].ShouldBe(smoothed[0]);
+        smoothed[3].ShouldBe(smoothed[0]);
+    }
+
+    [Fact]
+    public void Smooth_DrawsLooselyWordedItemsOfOneThemeTogether()
+    {
+        var space = new Space();
+        var theme = space.Add(space.Axis(), 8, within: 0.3);
+        var noise = space.Noise(5);
+
+        var smoothed = ThemeClustering.Smooth(space.Items);
+
+        Vectors.Cosine(smoothed[theme[0]], smoothed[theme[1]]).ShouldBeGreaterThan(0.45f);
+        Vectors.Cosine(smoothed[theme[0]], smoothed[noise[0]]).ShouldBe(0f, tolerance: 1e-6f);
+        ThemeClustering.Smooth([]).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Themes_ReturnsNothing_ForNoVectors()
     {
         ThemeClustering.Themes([], 0.225f, 5).ShouldBeEmpty();
