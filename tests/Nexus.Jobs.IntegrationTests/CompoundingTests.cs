@@ -52,6 +52,35 @@ public sealed class CompoundingTests
             .ShouldBe(canonical.GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task Consolidation_MergesParaphrasesInOtherWords_KeepsNearMissesApart_AndStoresEachTextsVector()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        string[] contents =
+        [
+            "Customers complain about late delivery of the blue kettle",
+            "The blue kettle keeps arriving late, buyers complain",
+            // Alike to the model (cosine 0.86 to 0.97), but other facts: another number, another country.
+            "Delivery of the steel toaster takes 3 days",
+            "Delivery of the steel toaster takes 5 days",
+            "The steel toaster sells better in Germany",
+            "The steel toaster sells better in France",
+        ];
+        await api.IngestAsync([.. contents.Select((c, k) => CompoundingClient.Insight(c, $"SKU-{k / 2}"))]);
+
+        var run = await api.RunToCompletionAsync("consolidation");
+
+        (run.InsightsScanned, run.InsightsAffected, run.CandidatesCreated).ShouldBe((6, 2, 1));
+        var insights = (await api.Client.Insights.ListAsync()).Data;
+        insights.Where(i => i.Status == "merged").Select(i => i.Content).Single().ShouldBeOneOf(contents[0], contents[1]);
+        insights.Count(i => i.Status == "active").ShouldBe(5);
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        (await connection.ExecuteScalarAsync<long>("select count(*) from nexus.embeddings where model = @Model and text_sha256 = any(@Hashes)",
+            new { app.Service<Nexus.Jobs.Language.EmbeddingStore>().Model, Hashes = contents.Select(Nexus.Jobs.Language.EmbeddingStore.Hash).ToArray() }))
+            .ShouldBe(6);
+    }
+
     [Theory]
     [InlineData("""{"job_type":"teleport"}""", "INVALID_JOB_TYPE")]
     [InlineData("""{"dry_run":true}""", "VALIDATION_FAILED")]

@@ -18,11 +18,16 @@ public static class Consolidation
     public const double DefaultThreshold = 0.74;
 
     // Texts that share most of their words are alike to the model for that reason alone: "complains about late
-    // deliveries" and "complains about damaged deliveries" score 0.76, as high as a free paraphrase. So the similarity
-    // needed rises with the share of words two texts have in common, by OverlapWeight per unit of Jaccard overlap above
-    // OverlapFloor (a pair sharing every word needs the threshold + 0.21).
+    // deliveries" and "complains about damaged deliveries" score 0.76, as high as a free paraphrase. So for texts in
+    // other words the similarity needed rises with the share of words they have in common, by OverlapWeight per unit
+    // of Jaccard overlap above OverlapFloor.
     private const double OverlapFloor = 0.3;
     private const double OverlapWeight = 0.3;
+
+    // Texts with the same words (in any order, any case, with typos) state the same fact unless the guard objects, but
+    // a typo throws the model's word pieces off: "blue ketle" against "blue kettle" scores 0.67. Such pairs need only
+    // this similarity, which is also where the search for candidates starts.
+    private const double SameWordsFloor = 0.6;
 
     // Embeddings are unit vectors; a stored vector further off than this was not made for cosine comparison.
     private const double UnitTolerance = 1e-3;
@@ -52,19 +57,26 @@ public static class Consolidation
 
         var entities = EntitySets.Build(active);
         var reps = Representatives.Build(active, activeVectors, entities);
-        var candidates = Candidates(reps, entities, (float)options.SimilarityThreshold, options.Search ?? NeighbourSearchOptions.Default);
+        var candidates = Candidates(reps, entities, (float)Math.Min(options.SimilarityThreshold, SameWordsFloor), options.Search ?? NeighbourSearchOptions.Default);
         var groups = Group(candidates, reps, active, entities, options.SimilarityThreshold);
         return BuildMergeGroups(groups, reps, active);
     }
 
     /// <summary>
-    /// The merge rule for two texts whose embeddings have cosine <paramref name="similarity"/>: similar enough for the
-    /// words they share, and no difference <see cref="FactGuard"/> reads as another fact.
+    /// The merge rule for two texts whose embeddings have cosine <paramref name="similarity"/>: no difference
+    /// <see cref="FactGuard"/> reads as another fact, and either the same words (<see cref="FactGuard.SameWords"/>) with a
+    /// similarity of at least 0.6 (or the threshold, if lower), or other words with a similarity of at least the
+    /// threshold plus 0.3 per unit of word overlap above 0.3.
     /// </summary>
     public static bool SameFact(double similarity, FactProfile a, FactProfile b, double threshold)
     {
-        var needed = threshold + OverlapWeight * Math.Max(0, FactGuard.Overlap(a, b) - OverlapFloor);
-        return similarity >= needed && FactGuard.Compare(a, b) == FactConflict.None;
+        if (similarity < Math.Min(threshold, SameWordsFloor))
+        {
+            return false;
+        }
+        var alike = FactGuard.SameWords(a, b)
+            || similarity >= threshold + OverlapWeight * Math.Max(0, FactGuard.Overlap(a, b) - OverlapFloor);
+        return alike && FactGuard.Compare(a, b) == FactConflict.None;
     }
 
     private static void Validate(ConsolidationOptions options)

@@ -86,7 +86,7 @@ public sealed class FactProfile
 /// the other lacks; opposite ends of one scale (a compact list of antonym scales; "not", "less" and "more" before a
 /// scale word move it, so "cheaper" and "less expensive" agree); and a specific term on each side that the other lacks:
 /// names by their form (acronyms, capitalised words inside a sentence, codes), or members of one closed class
-/// (countries, weekdays, months, seasons, colours, departments, roles, currencies, units, materials). A term on one side
+/// (countries, weekdays, months, seasons, colours, departments, roles, currencies, units, materials, compass points). A term on one side
 /// only is a detail, not a different fact ("the CFO" / "the chief financial officer").
 /// </remarks>
 public static partial class FactGuard
@@ -165,6 +165,49 @@ public static partial class FactGuard
         }
         var union = a.Words.Count + b.Words.Count - shared;
         return union == 0 ? 1 : (double)shared / union;
+    }
+
+    /// <summary>
+    /// Whether the two texts use the same words, whatever their order, case, punctuation or inflection, allowing a typo
+    /// (one edit) in words of five letters or more that name no scale, number or class term.
+    /// </summary>
+    public static bool SameWords(FactProfile a, FactProfile b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        List<string>? onlyA = null;
+        foreach (var word in a.Words)
+        {
+            if (!b.Words.Contains(word))
+            {
+                (onlyA ??= []).Add(word);
+            }
+        }
+        var onlyB = 0;
+        foreach (var word in b.Words)
+        {
+            onlyB += a.Words.Contains(word) ? 0 : 1;
+        }
+        if ((onlyA?.Count ?? 0) != onlyB)
+        {
+            return false;
+        }
+        if (onlyB == 0)
+        {
+            return true;
+        }
+        foreach (var x in onlyA!)
+        {
+            if (!Typeable(x) || !b.Words.Any(y => !a.Words.Contains(y) && Typeable(y) && WithinOneEdit(x, y)))
+            {
+                return false;
+            }
+        }
+        return true;
+
+        static bool Typeable(string word) =>
+            word.Length >= 5 && !FactLexicon.PolesByWord.ContainsKey(word) && !FactLexicon.ClassTerms.ContainsKey(word)
+            && !word.Any(char.IsDigit);
     }
 
     /// <summary>The words of <paramref name="words"/> that look like a negating prefix on another word, with that word.</summary>
@@ -270,39 +313,18 @@ public static partial class FactGuard
             return false;
         }
 
-        List<string>? onlyA = null, onlyB = null;
-        foreach (var term in a.Strong)
-        {
-            if (!b.Words.Contains(term))
-            {
-                (onlyA ??= []).Add(term);
-            }
-        }
-        foreach (var term in b.Strong)
-        {
-            if (!a.Words.Contains(term))
-            {
-                (onlyB ??= []).Add(term);
-            }
-        }
-        // A misspelt name is still the name: "Salesforce" / "Salesfroce" pair up and drop out.
-        if (onlyA is not null && onlyB is not null)
-        {
-            foreach (var x in onlyA.ToList())
-            {
-                var typo = onlyB.FirstOrDefault(y => Math.Min(x.Length, y.Length) >= 5 && WithinOneEdit(x, y));
-                if (typo is not null)
-                {
-                    onlyA.Remove(x);
-                    onlyB.Remove(typo);
-                }
-            }
-        }
-        var ownA = onlyA is { Count: > 0 };
-        var ownB = onlyB is { Count: > 0 };
-        var weakA = a.Weak is { } wa && !b.Words.Contains(wa);
-        var weakB = b.Weak is { } wb && !a.Words.Contains(wb);
+        // A name the other text lacks is its own, unless the other text has it misspelt ("Salesforce" / "Salesfroce").
+        var ownA = a.Strong.Any(term => IsOwn(term, b));
+        var ownB = b.Strong.Any(term => IsOwn(term, a));
+        var weakA = a.Weak is { } wa && IsOwn(wa, b);
+        var weakB = b.Weak is { } wb && IsOwn(wb, a);
         return (ownA && (ownB || weakB)) || (ownB && weakA);
+
+        // Names of three letters or fewer are acronyms, where one letter is another name ("CTO" / "CFO"), and in codes one
+        // character is another product ("KX20" / "KX30").
+        static bool IsOwn(string term, FactProfile other) =>
+            !other.Words.Contains(term)
+            && (term.Length < 4 || term.Any(char.IsDigit) || !other.Words.Any(word => word.Length >= 4 && WithinOneEdit(term, word)));
 
         static bool HasOwn(FactProfile self, FactLexicon.TermClass termClass, FactProfile other)
         {
@@ -475,10 +497,12 @@ public static partial class FactGuard
                 anyDigit |= char.IsDigit(w[k]);
                 letters += char.IsLetter(w[k]) ? 1 : 0;
             }
-            var acronym = !shouting && letters >= 2 && !anyLower;
-            var mixed = anyLower && upperAfterFirst;
+            // Function words are no names however they are written ("On", "THEIR"), except two acronyms that read as them.
+            var functionWord = word.Token is null && lower is not ("us" or "it");
+            var acronym = !shouting && letters >= 2 && !anyLower && !functionWord;
+            var mixed = anyLower && upperAfterFirst && !functionWord;
             var code = anyDigit && !QuantityPattern().IsMatch(lower);
-            var capital = initialCapital && !shouting && !titleCase && w.Length >= 2;
+            var capital = initialCapital && !shouting && !titleCase && w.Length >= 2 && !functionWord;
             if (code || acronym || mixed || (capital && !word.StartsSentence))
             {
                 var canonical = word.Token ?? lower;

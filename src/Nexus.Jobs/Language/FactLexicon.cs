@@ -106,11 +106,13 @@ internal static class FactLexicon
         Currency,
         Unit,
         Material,
+        Direction,
     }
 
     // Class members, each "canonical:alias alias..." where aliases (other spellings, adjectives) count as the canonical.
     private static readonly (TermClass Class, string Members)[] ClassLists =
     [
+        (TermClass.Direction, "north:northern south:southern east:eastern west:western"),
         (TermClass.Weekday, "monday tuesday wednesday thursday friday saturday sunday"),
         (TermClass.Month, "january february april june july september october november december"),
         (TermClass.Season, "spring summer autumn winter"),

@@ -29,9 +29,6 @@ public static class NeighbourSearch
     // Rows compared against each other per block: a block of vectors stays in cache while the other side streams by.
     private const int BlockSize = 64;
 
-    // How often an oversized cell may be indexed again (see Indexed).
-    private const int MaxDepth = 3;
-
     /// <summary>
     /// Every pair (i &lt; j) of <paramref name="vectors"/> whose cosine similarity is at least <paramref name="threshold"/>,
     /// ordered by (A, B): exact up to <see cref="NeighbourSearchOptions.ExactUpTo"/> vectors, approximate (high recall)
@@ -61,7 +58,7 @@ public static class NeighbourSearch
         }
         var pairs = vectors.Count <= options.ExactUpTo
             ? Exact(matrix, members, threshold, keep: null, parallel: true)
-            : Indexed(matrix, members, threshold, options, depth: 0);
+            : Indexed(matrix, members, threshold, options);
         pairs.Sort(static (x, y) => x.A != y.A ? x.A.CompareTo(y.A) : x.B.CompareTo(y.B));
         return pairs;
     }
@@ -186,12 +183,12 @@ public static class NeighbourSearch
     /// The pairs among <paramref name="members"/> found through an inverted-file index. A pair that shares several cells
     /// is reported by the first of them only, so no pair comes twice and no global de-duplication is needed.
     /// </summary>
-    private static List<SimilarPair> Indexed(Matrix matrix, int[] members, float threshold, NeighbourSearchOptions options, int depth)
+    private static List<SimilarPair> Indexed(Matrix matrix, int[] members, float threshold, NeighbourSearchOptions options)
     {
         var n = members.Length;
-        var cellCount = Math.Max(2, (int)Math.Ceiling(Math.Sqrt(n)));
+        var centroids = Train(matrix, members, Math.Max(2, (int)Math.Ceiling(Math.Sqrt(n))), options.Iterations);
+        var cellCount = centroids.Rows;
         var probes = Math.Min(options.Probes, cellCount);
-        var centroids = Train(matrix, members, cellCount, options.Iterations);
 
         // cellsOf[p * probes ..] holds the nearest cells of member p, ascending by cell number.
         var cellsOf = new int[n * probes];
@@ -238,22 +235,10 @@ public static class NeighbourSearch
             }
             bool Keep(int x, int y) =>
                 FirstSharedCell(cellsOf.AsSpan(positionOf[x] * probes, probes), cellsOf.AsSpan(positionOf[y] * probes, probes)) == c;
-            // A dense region (thousands of near-identical texts) makes one big cell; it is indexed again, unless it
-            // holds most of its parent, which the same means cannot split: then it is compared exhaustively.
-            if (cell.Length > options.ExactUpTo && depth < MaxDepth && cell.Length < n * 3 / 4)
-            {
-                foreach (var pair in Indexed(matrix, cell, threshold, options, depth + 1))
-                {
-                    if (Keep(pair.A, pair.B))
-                    {
-                        perCell[c].Add(pair);
-                    }
-                }
-            }
-            else
-            {
-                perCell[c] = Exact(matrix, cell, threshold, Keep, parallel: cell.Length > options.ExactUpTo);
-            }
+            // A dense region (thousands of near-copies of one text) makes one big cell, compared whole and in parallel.
+            // Splitting it again would be arbitrary: near-copies have no structure, and most of their pairs would be
+            // cut apart.
+            perCell[c] = Exact(matrix, cell, threshold, Keep, parallel: cell.Length > options.ExactUpTo);
         });
         var pairs = new List<SimilarPair>(perCell.Sum(p => p.Count));
         foreach (var found in perCell)
@@ -311,19 +296,33 @@ public static class NeighbourSearch
         nearest.Sort();
     }
 
+    // Two cells closer than this are one: a dense region (thousands of near-copies of one text) would otherwise draw many
+    // cells, cut its near-copies apart arbitrarily, and lose most of their pairs.
+    private const float DistinctCells = 0.9f;
+
     /// <summary>
-    /// Spherical k-means: cells start at evenly spaced members (in the caller's order, so deterministically) and move to
-    /// the normalised mean of the members nearest to them.
+    /// Spherical k-means: cells start at members spread over the caller's order (so deterministically), never two within
+    /// <see cref="DistinctCells"/> of each other, and move to the normalised mean of the members nearest to them.
     /// </summary>
-    private static Matrix Train(Matrix matrix, int[] members, int cellCount, int iterations)
+    private static Matrix Train(Matrix matrix, int[] members, int wanted, int iterations)
     {
         var d = matrix.Dimensions;
+        var seeds = new List<int>(wanted);
+        // A low-discrepancy walk (golden-ratio steps) over the members, looking at up to four candidates per cell.
+        for (var j = 0; j < 4 * wanted && seeds.Count < wanted; j++)
+        {
+            var candidate = members[(int)(j * 0.6180339887498949 % 1 * members.Length)];
+            if (!seeds.Exists(seed => BlockDot.Dot(matrix.Row(seed), matrix.Row(candidate)) >= DistinctCells))
+            {
+                seeds.Add(candidate);
+            }
+        }
+        var cellCount = seeds.Count;
         var centroids = new float[cellCount * d];
         for (var c = 0; c < cellCount; c++)
         {
-            matrix.Row(members[(int)((long)c * members.Length / cellCount)]).CopyTo(centroids.AsSpan(c * d, d));
+            matrix.Row(seeds[c]).CopyTo(centroids.AsSpan(c * d, d));
         }
-        var result = new Matrix(centroids, cellCount, d);
 
         // A sample is enough to place the cells; it keeps training near-linear for very large sets.
         var sampleSize = Math.Min(members.Length, Math.Max(64 * cellCount, 10_000));
@@ -368,6 +367,27 @@ public static class NeighbourSearch
                 }
             }
         }
-        return result;
+
+        // Cells that moved together during training are one cell too.
+        var kept = new List<int>(cellCount);
+        for (var c = 0; c < cellCount; c++)
+        {
+            var row = centroids.AsSpan(c * d, d);
+            var duplicate = false;
+            foreach (var k in kept)
+            {
+                duplicate |= BlockDot.Dot(centroids.AsSpan(k * d, d), row) >= DistinctCells;
+            }
+            if (!duplicate)
+            {
+                kept.Add(c);
+            }
+        }
+        var result = new float[kept.Count * d];
+        for (var k = 0; k < kept.Count; k++)
+        {
+            centroids.AsSpan(kept[k] * d, d).CopyTo(result.AsSpan(k * d, d));
+        }
+        return new Matrix(result, kept.Count, d);
     }
 }
