@@ -3,7 +3,6 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Language;
 using Npgsql;
-using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
 

@@ -24,7 +24,7 @@ public sealed record ThemeCluster(IReadOnlyList<int> Members, int Representative
 /// <see cref="CoherenceCap"/>, so near-duplicates do not demand more than paraphrases can give).</para>
 /// <para>No similarity matrix: for unit vectors the mean pairwise cosine across groups A and B is
 /// sum(A) . sum(B) / (|A| |B|) and a group's coherence is (|sum(A)|² - |A|) / (|A| (|A| - 1)); and two groups whose mean
-/// reaches the threshold have a pair that does, so the pairs at the threshold (<see cref="NeighbourSearch.Pairs"/>) are the
+/// reaches the threshold have a pair that does, so the pairs at the threshold (<see cref="NeighbourSearch.Pairs(IReadOnlyList{float[]}, float)"/>) are the
 /// only merges to consider. Identical vectors are one node of their multiplicity, so repeated texts cost nothing.</para>
 /// </remarks>
 public static class ThemeClustering
