@@ -382,9 +382,11 @@ public static partial class FactGuard
                 }
                 continue;
             }
-            var next = ModifiedWord(raw, i);
+            var negating = TextNormalizer.IsNegation(token) || FactLexicon.Negators.Contains(token);
+            var grade = negating ? 0 : FactLexicon.Grading(token);
+            var next = negating || grade != 0 ? ModifiedWord(raw, i) : -1;
             var nextPoles = next < 0 ? null : FactLexicon.PolesByWord.GetValueOrDefault(raw[next].Token!);
-            if (TextNormalizer.IsNegation(token) || FactLexicon.Negators.Contains(token))
+            if (negating)
             {
                 if (nextPoles is not null)
                 {
@@ -398,7 +400,7 @@ public static partial class FactGuard
                 }
                 continue;
             }
-            if (FactLexicon.Grading(token) is var grade and not 0 && nextPoles is not null)
+            if (grade != 0 && nextPoles is not null)
             {
                 poles.AddRange(nextPoles.Select(p => new FactProfile.PoleMark(raw[next].Token!, p.Scale, grade * p.Sign)));
                 i = next;
@@ -539,6 +541,28 @@ public static partial class FactGuard
     /// <param name="Parts">The parts of a hyphenated word, lower case.</param>
     private readonly record struct RawWord(string Text, string Lower, string? Token, bool StartsSentence, bool Joined, bool HasLetter, string[]? Parts);
 
+    // Words seen before, with their tokens: stemming is cheap, but not allocating for every word of every text is cheaper.
+    // Capped, so that a stream of new words (names, typos) cannot grow it without bound.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> Tokens = new(StringComparer.Ordinal);
+    private const int MaxCachedTokens = 200_000;
+
+    private static string? TokenOf(string lower)
+    {
+        if (Tokens.TryGetValue(lower, out var cached))
+        {
+            return cached;
+        }
+        var token = lower == "cannot" ? "not"
+            : TextNormalizer.IsStopWordLower(lower) ? null
+            : TextNormalizer.IsNegation(lower) ? lower
+            : TextNormalizer.Stem(lower).ToString();
+        if (Tokens.Count < MaxCachedTokens)
+        {
+            Tokens.TryAdd(lower, token);
+        }
+        return token;
+    }
+
     /// <summary>
     /// The words of the text as written, in order: letters and digits, hyphenated compounds as one word, "n't" as "not",
     /// each with the token <see cref="TextNormalizer"/> gives it (stop words kept, marked by a null token).
@@ -586,10 +610,7 @@ public static partial class FactGuard
             {
                 hasLetter |= char.IsLetter(c);
             }
-            string? token = lower == "cannot" ? "not"
-                : TextNormalizer.IsStopWord(lower) ? null
-                : TextNormalizer.IsNegation(lower) ? lower
-                : TextNormalizer.Stem(lower).ToString();
+            var token = TokenOf(lower);
             result.Add(new RawWord(plain, lower, token, startsSentence, hyphens > 0, hasLetter, parts));
             startsSentence = false;
             if (i < text.Length && text[i] is '\'' or '\u2019')
@@ -639,7 +660,12 @@ public static partial class FactGuard
         var inNumber = false;
         foreach (var word in raw)
         {
-            foreach (var part in word.Parts ?? [word.Lower])
+            if (word.Parts is null)
+            {
+                Read(word.Lower);
+                continue;
+            }
+            foreach (var part in word.Parts)
             {
                 Read(part);
             }

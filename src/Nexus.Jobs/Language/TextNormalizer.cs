@@ -54,6 +54,9 @@ public static class TextNormalizer
     /// <summary>True when <paramref name="token"/> is a negation the normaliser keeps ("not", "never", "without", ...).</summary>
     internal static bool IsNegation(ReadOnlySpan<char> token) => NegationSpans.Contains(token);
 
+    /// <summary>True when <paramref name="lower"/>, already in lower case, is a function word the normaliser drops.</summary>
+    internal static bool IsStopWordLower(ReadOnlySpan<char> lower) => StopWordSpans.Contains(lower);
+
     /// <summary>True when <paramref name="word"/> (any case) is an English function word the normaliser drops.</summary>
     public static bool IsStopWord(string word)
     {
