@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Nexus.Jobs.Benchmarks;
 
-// dotnet run -c Release --project bench/Nexus.Jobs.Benchmarks [-- --quick] [--only ceiling,burn,pickup,service,embedding,consolidation]
+// dotnet run -c Release --project bench/Nexus.Jobs.Benchmarks [-- --quick] [--only ceiling,burn,pickup,service,embedding,consolidation,quality]
 var quick = args.Contains("--quick");
-var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "embedding", "consolidation"];
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "embedding", "consolidation", "quality"];
 var workers = args.SkipWhile(a => a != "--workers").Skip(1).Select(int.Parse).FirstOrDefault(20);
 var settings = quick
     ? new BenchSettings(BurnDownJobs: 2_000, BurnDownRounds: 1, Workers: workers, IdleSamples: 100, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(3),
@@ -48,8 +48,10 @@ await using (var cluster = await BenchCluster.StartAsync(Path.GetFullPath(Path.C
     {
         await scenarios.ConsolidationAsync();
     }
-    // Quality rows (issue 13: accuracy, pair precision/recall, themes recovered per task) go here, as a "quality"
-    // scenario that runs each task's evaluation over its held-out set and reports it through scenarios.Quality(...).
+    if (only.Contains("quality"))
+    {
+        await scenarios.QualityAsync();
+    }
 }
 
 var machine = new
