@@ -31,9 +31,11 @@ public sealed class FaultInjectionTests(FaultCluster cluster, ITestOutputHelper 
     {
         var db = await cluster.CreateDatabaseAsync();
         await using var fleet = await DelayFleet.StartAsync();
-        var workerSettings = Settings(fleet, 500, "worker");
+        // Jobs of 1.5 s, so that the kill lands while the doomed worker's requests are in flight: with 0.5 s jobs a kill
+        // delayed on a loaded machine could fall between two of them, and nothing would be abandoned to recover.
+        var workerSettings = Settings(fleet, 1500, "worker");
         workerSettings["Nexus:Workers:InvisibilityTimeout"] = "00:00:30";
-        await using var api = await ServiceProcess.StartAsync("api", db, Settings(fleet, 500, "api"));
+        await using var api = await ServiceProcess.StartAsync("api", db, Settings(fleet, 1500, "api"));
         await using var doomed = await ServiceProcess.StartAsync("worker-1", db, workerSettings);
         await using var survivor = await ServiceProcess.StartAsync("worker-2", db, workerSettings);
         var client = await FaultCluster.ClientAsync(db, api.BaseUrl);
