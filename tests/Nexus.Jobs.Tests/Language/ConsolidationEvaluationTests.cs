@@ -9,13 +9,15 @@ public class ConsolidationEvaluationTests(ITestOutputHelper output)
     private static readonly ConsolidationOptions Defaults = new();
 
     [Theory]
-    [InlineData("Language/consolidation-dev-pairs.tsv")]
-    [InlineData("Language/consolidation-dev-pairs-2.tsv")]
-    public void DevelopmentPairs_AreMergedWithPrecision090AndRecall070(string file)
+    [InlineData("Language/consolidation-dev-pairs.tsv", 0.9)]
+    [InlineData("Language/consolidation-dev-pairs-2.tsv", 0.9)]
+    // Written against our own rules: pairs one word apart (synonyms, other objects, antonyms outside the scales).
+    [InlineData("Language/consolidation-dev-pairs-3.tsv", 0.8)]
+    public void DevelopmentPairs_AreMergedWithTheirPrecision_AndRecall070(string file, double precision)
     {
         var evaluation = Evaluate(file);
 
-        evaluation.Precision.ShouldBeGreaterThanOrEqualTo(0.9);
+        evaluation.Precision.ShouldBeGreaterThanOrEqualTo(precision);
         evaluation.Recall.ShouldBeGreaterThanOrEqualTo(0.7);
     }
 
