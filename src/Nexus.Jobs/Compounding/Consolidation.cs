@@ -5,22 +5,23 @@ namespace Nexus.Jobs.Compounding;
 
 /// <summary>Finds active insights that state the same fact about the same entities, and what each group merges into. Pure.</summary>
 /// <remarks>
-/// Two active insights state the same fact when the cosine similarity of their embeddings reaches the threshold,
-/// <see cref="FactGuard"/> finds no difference that changes the fact (a negation, a number, an antonym, another specific
-/// term), and their entity-id sets are equal or one is a non-empty proper subset of the other. Candidate pairs are
-/// searched per entity (and among the insights without entities), never across the whole workspace: only insights that
-/// share an entity may merge. Groups are joined only while every two members stay entity-compatible, so a chain of pairs
-/// can never merge insights about different entities.
+/// Two active insights state the same fact when <see cref="SameFact"/> holds for them: their embeddings are alike enough
+/// for the words they do not share, and <see cref="FactGuard"/> finds no difference that changes the fact (a negation,
+/// a number, an antonym, another specific term); and their entity-id sets are equal or one is a non-empty proper subset
+/// of the other. Candidate pairs are searched per entity (and among the insights without entities), never across the
+/// whole workspace: only insights that share an entity may merge. Each insight joins a canonical directly (see Group),
+/// and only while every two members stay entity-compatible, so no chain of pairs can drift to another fact or merge
+/// insights about different entities.
 /// </remarks>
 public static class Consolidation
 {
     /// <summary>The cosine similarity two insights in other words need, tuned on our own development pairs (see docs/decisions/0010).</summary>
     public const double DefaultThreshold = 0.72;
 
-    // Texts that differ in only a word or two are alike to the model for the words they share: "the teacher complained"
-    // and "the student complained" score 0.92, as high as a free paraphrase, and so do "kitchen" / "bathroom",
-    // "weekends" / "weekdays". So the fewer words two texts do not share, the more similar they must be: a single word
-    // apart needs 0.90 (a synonym: "bigger" / "larger" 0.996, "postponed" / "delayed" 0.92), two words 0.84.
+    // Texts that differ in only a word or two are alike to the model for the words they share: "the kettle lid" and
+    // "the teapot lid" score 0.86, as high as a free paraphrase. So the fewer words two texts do not share, the more
+    // similar they must be: a single word apart needs 0.90 (a synonym: "bigger" / "larger" 0.996, "postponed" /
+    // "delayed" 0.92), two words 0.84.
     private const double OneWordApart = 0.90;
     private const double TwoWordsApart = 0.84;
 
