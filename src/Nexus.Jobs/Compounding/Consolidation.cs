@@ -15,7 +15,7 @@ namespace Nexus.Jobs.Compounding;
 /// </remarks>
 public static class Consolidation
 {
-    /// <summary>The cosine similarity two insights in other words need, tuned on our own development pairs (see docs/decisions/0010).</summary>
+    /// <summary>The cosine similarity two insights in other words need, tuned on our own development pairs (see docs/decisions/0012).</summary>
     public const double DefaultThreshold = 0.72;
 
     // Texts that differ in only a word or two are alike to the model for the words they share: "the kettle lid" and
