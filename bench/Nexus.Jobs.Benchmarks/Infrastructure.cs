@@ -211,6 +211,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    public int Pid => _process.Id;
+
+    /// <summary>Whether the process has mapped a file of this name (a native library or an assembly it loaded).</summary>
+    public bool Maps(string fileName) => File.ReadLines($"/proc/{_process.Id}/maps").Any(l => l.EndsWith("/" + fileName, StringComparison.Ordinal));
+
     /// <summary>Peak resident set size so far (VmHWM), in MB.</summary>
     public double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
 

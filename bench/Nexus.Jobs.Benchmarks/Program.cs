@@ -2,15 +2,17 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Nexus.Jobs.Benchmarks;
 
-// dotnet run -c Release --project bench/Nexus.Jobs.Benchmarks [-- --quick] [--only ceiling,burn,pickup,service,consolidation]
+// dotnet run -c Release --project bench/Nexus.Jobs.Benchmarks [-- --quick] [--only ceiling,burn,pickup,service,embedding,consolidation,quality]
 var quick = args.Contains("--quick");
-var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "consolidation"];
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "embedding", "consolidation", "quality"];
 var workers = args.SkipWhile(a => a != "--workers").Skip(1).Select(int.Parse).FirstOrDefault(20);
 var settings = quick
     ? new BenchSettings(BurnDownJobs: 2_000, BurnDownRounds: 1, Workers: workers, IdleSamples: 100, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(3),
-        Clients: 8, LoadFor: TimeSpan.FromSeconds(3), SmallStore: 10_000, LargeStore: 100_000, SmallInsights: 2_000, LargeInsights: 20_000)
+        Clients: 8, LoadFor: TimeSpan.FromSeconds(3), SmallStore: 10_000, LargeStore: 100_000, SmallInsights: 2_000, LargeInsights: 20_000,
+        ColdInsights: 2_000, EmbedSentences: 1_024, SingleSentences: 100, StoredVectors: 100_000)
     : new BenchSettings(BurnDownJobs: 10_000, BurnDownRounds: 3, Workers: workers, IdleSamples: 300, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(10),
-        Clients: 8, LoadFor: TimeSpan.FromSeconds(10), SmallStore: 10_000, LargeStore: 1_000_000, SmallInsights: 10_000, LargeInsights: 100_000);
+        Clients: 8, LoadFor: TimeSpan.FromSeconds(10), SmallStore: 10_000, LargeStore: 1_000_000, SmallInsights: 10_000, LargeInsights: 100_000,
+        ColdInsights: 5_000, EmbedSentences: 2_048, SingleSentences: 300, StoredVectors: 100_000);
 
 var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 var results = Path.GetFullPath(Path.Combine("results", stamp));
@@ -38,9 +40,17 @@ await using (var cluster = await BenchCluster.StartAsync(Path.GetFullPath(Path.C
     {
         await scenarios.ServiceAsync();
     }
+    if (only.Contains("embedding"))
+    {
+        await scenarios.EmbeddingAsync();
+    }
     if (only.Contains("consolidation"))
     {
         await scenarios.ConsolidationAsync();
+    }
+    if (only.Contains("quality"))
+    {
+        await scenarios.QualityAsync();
     }
 }
 

@@ -15,9 +15,10 @@ namespace Nexus.Jobs.Benchmarks;
 
 /// <summary>Sizes of one run (<c>--quick</c> shrinks them for a smoke run).</summary>
 public sealed record BenchSettings(int BurnDownJobs, int BurnDownRounds, int Workers, int IdleSamples, int SteadyRate, TimeSpan SteadyFor,
-    int Clients, TimeSpan LoadFor, int SmallStore, int LargeStore, int SmallInsights, int LargeInsights);
+    int Clients, TimeSpan LoadFor, int SmallStore, int LargeStore, int SmallInsights, int LargeInsights,
+    int ColdInsights, int EmbedSentences, int SingleSentences, int StoredVectors);
 
-public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Report report)
+public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settings, Report report)
 {
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
@@ -589,52 +590,5 @@ public sealed class Scenarios(BenchCluster cluster, BenchSettings settings, Repo
         // Write the load's dirty pages now, not while the reads are timed (a bare word would be a procedure to Dapper).
         await connection.ExecuteAsync("checkpoint", commandTimeout: 600, commandType: System.Data.CommandType.Text);
         return ids;
-    }
-
-    // ---------------------------------------------------------------- consolidation
-
-    public async Task ConsolidationAsync()
-    {
-        var cs = await cluster.CreateDatabaseAsync("bench_consolidation");
-        await using var host = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "api,worker", settings.Workers));
-        var small = await ConsolidateAsync(host, cs, 100, settings.SmallInsights);
-        var large = await ConsolidateAsync(host, cs, 200, settings.LargeInsights);
-        var section = "Consolidation (full run: load, MinHash/LSH, verify, write)";
-        report.Add(new Row(section, $"{settings.SmallInsights:#,0} insights", small.Seconds, "s") { Note = $"{small.Affected:#,0} insights merged" });
-        report.Add(new Row(section, $"{settings.LargeInsights:#,0} insights", large.Seconds, "s")
-        {
-            Target = "<= 10 s", Met = large.Seconds <= 10, Note = $"{large.Affected:#,0} insights merged",
-        });
-        var ratio = large.Seconds / small.Seconds;
-        report.Add(new Row(section, $"t({settings.LargeInsights / 1000}k) / t({settings.SmallInsights / 1000}k)", ratio, "x")
-        {
-            Target = $"<= 12 (input x{settings.LargeInsights / settings.SmallInsights})", Met = ratio <= 12,
-        });
-        report.Add(new Panel("Consolidation", "seconds", [($"{settings.SmallInsights / 1000}k", small.Seconds), ($"{settings.LargeInsights / 1000}k", large.Seconds)], 10, "10 s"));
-    }
-
-    private static async Task<(double Seconds, int Affected)> ConsolidateAsync(PlatformHost host, string cs, long workspace, int count)
-    {
-        var store = host.Services.GetRequiredService<InsightStore>();
-        var insights = DemoInsights.Generate(count, products: Math.Max(80, count / 40), seed: 7);
-        foreach (var chunk in insights.Chunk(1000))
-        {
-            await store.IngestAsync(workspace, chunk, CancellationToken.None);
-        }
-        var dispatcher = host.Services.GetRequiredService<CompoundingDispatcher>();
-        var (runId, _) = await dispatcher.DispatchAsync(workspace, "consolidation", false, "api", CancellationToken.None);
-        await Wait.UntilAsync(async () => await Wait.CountAsync(cs, $"select count(*) from nexus.compounding_runs where id = '{runId}' and outcome is not null") > 0,
-            TimeSpan.FromMinutes(10), "the consolidation run", TimeSpan.FromMilliseconds(50));
-        await using var connection = new NpgsqlConnection(cs);
-        var run = await connection.QuerySingleAsync<(string Outcome, long Started, int Affected)>("""
-            /* bench:read */
-            select outcome, (extract(epoch from (completed_at - executed_at)) * 1000)::bigint, insights_affected
-            from nexus.compounding_runs where id = @Id
-            """, new { Id = runId });
-        if (run.Outcome != "completed")
-        {
-            throw new InvalidOperationException($"The consolidation run ended {run.Outcome}");
-        }
-        return (run.Started / 1000.0, run.Affected);
     }
 }

@@ -194,9 +194,12 @@ public sealed class CompoundingTests
         consolidation.CandidatesCreated!.Value.ShouldBeGreaterThan(0);
         var patterns = await api.RunToCompletionAsync("pattern_detection");
         patterns.CandidatesCreated!.Value.ShouldBeGreaterThan(0);
-        var themes = (await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500)).Select(p => p.Theme).ToList();
+        var active = await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500);
+        var themes = active.Select(p => p.Theme).ToList();
         themes.ShouldContain(t => t.Contains("late delivery"));
         themes.ShouldNotContain(t => t.Contains("kettle"), "product names are what insights are about, not themes");
+        themes.ShouldNotContain(t => t.Contains("buyer") || t.Contains("customer") || t.Contains("shopper"), "generic words never name a theme");
+        active.ShouldAllBe(p => p.RepresentativeInsightId != null);
         var playbooks = await api.RunToCompletionAsync("playbook_synthesis");
         playbooks.CandidatesCreated!.Value.ShouldBeGreaterThan(0);
         var rules = await api.Client.Compounding.ListPlaybooksAsync();
@@ -208,6 +211,36 @@ public sealed class CompoundingTests
         snapshot.GetProperty("patterns").GetInt32().ShouldBe(themes.Count);
         snapshot.GetProperty("last_runs").GetProperty("consolidation").GetProperty("candidates_created").GetInt32()
             .ShouldBe(consolidation.CandidatesCreated.Value);
+    }
+
+    [Fact]
+    public async Task PatternDetection_KeepsAThemesRowAndRule_WhenMoreOfItArrives()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        await api.IngestDemoAsync(600, seed: 21);
+        await api.RunToCompletionAsync("pattern_detection");
+        await api.RunToCompletionAsync("playbook_synthesis");
+        // The demo store's six recurring problems (its one-off remarks may regroup as more arrive: "photos viewed" and
+        // "page traffic rose" are one theme at 600 insights and two at 900).
+        string[] problems = ["late delivery", "damaged packaging", "battery drains", "runs small", "gift wrapping", "price"];
+        var before = (await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500))
+            .Where(p => problems.Any(words => p.Theme.Contains(words, StringComparison.Ordinal))).ToList();
+        var rulesBefore = (await api.Client.Compounding.ListPlaybooksAsync()).Where(r => r.Status == "active").ToList();
+        before.Count.ShouldBe(6);
+
+        await api.IngestDemoAsync(300, seed: 22); // more of the same themes, in the same and other words
+        await api.RunToCompletionAsync("pattern_detection");
+        await api.RunToCompletionAsync("playbook_synthesis");
+
+        var after = (await api.Client.Compounding.ListPatternsAsync(status: "active", limit: 500)).ToDictionary(p => p.Id);
+        foreach (var pattern in before)
+        {
+            after.ShouldContainKey(pattern.Id, pattern.Theme);
+            after[pattern.Id].Theme.ShouldBe(pattern.Theme);
+            after[pattern.Id].Support.ShouldBeGreaterThan(pattern.Support);
+        }
+        var rulesAfter = (await api.Client.Compounding.ListPlaybooksAsync()).Where(r => r.Status == "active").Select(r => r.Id).ToHashSet();
+        rulesBefore.Where(r => before.Any(p => p.Id == r.PatternId)).ShouldAllBe(r => rulesAfter.Contains(r.Id));
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
         (await api.PostAsync("/v1/catalog/reviews", Rows("reviews",
         [
             new { review_id = "r1", sku = "K1", rating = 5, text = "I love this kettle, it is great and very fast", created_at = now },
-            new { review_id = "r2", sku = "K1", rating = 1, text = "Terrible, the handle broke and it leaks", created_at = now },
+            new { review_id = "r2", sku = "K1", rating = 1, text = "Looks smart, but the handle broke and it leaks", created_at = now },
             new { review_id = "r3", sku = "K1", rating = 1, text = "Awful, the handle broke after a week", created_at = now },
         ]))).Status.ShouldBe(HttpStatusCode.OK);
 
@@ -117,6 +117,12 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
         sku.GetProperty("negative").GetInt32().ShouldBe(2);
         first.GetProperty("negative_themes").EnumerateArray().Select(t => t.GetProperty("theme").GetString()).ShouldContain(t => t!.Contains("handle"));
         (await App.QueryAsync<long>("select count(*) from nexus.reviews where workspace_id = @W and scored_at is not null", new { W = api.Workspace })).ShouldBe(3);
+        (await App.QueryAsync<string>("select sentiment_label from nexus.reviews where workspace_id = @W and review_id = 'r2'", new { W = api.Workspace })).ShouldBe("negative");
+        (await App.QueryAsync<double>("select sentiment_score from nexus.reviews where workspace_id = @W and review_id = 'r1'", new { W = api.Workspace })).ShouldBeInRange(0.0, 1.0);
+        // Each review, and each clause of the one that turns on "but", was embedded once and its vector stored.
+        string[] embedded = ["I love this kettle, it is great and very fast", "Looks smart, but the handle broke and it leaks", "Looks smart", "the handle broke and it leaks"];
+        (await App.QueryAsync<long>("select count(*) from nexus.embeddings where text_sha256 = any(@Hashes)",
+            new { Hashes = embedded.Select(Nexus.Jobs.Language.EmbeddingStore.Hash).ToArray() })).ShouldBe(4);
 
         var second = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"review_sentiment","params":{"skus":["K1"]}}"""), "completed")).GetProperty("result");
         second.GetProperty("processed_count").GetInt32().ShouldBe(0);
@@ -144,6 +150,10 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
         anomaly.GetProperty("p_value").GetDouble().ShouldBeLessThan(0.01);
         anomaly.GetProperty("test").GetString()!.ShouldContain("binomial");
         (await App.QueryAsync<long>("select count(*) from nexus.returns where workspace_id = @W and category is not null", new { W = api.Workspace })).ShouldBe(40);
+        (await App.QueryAsync<long>("select count(*) from nexus.returns where workspace_id = @W and category_confidence > 0.5 and category_confidence <= 1", new { W = api.Workspace })).ShouldBe(40);
+        // The 40 reasons are two texts: each embedded once, its vector stored.
+        (await App.QueryAsync<long>("select count(*) from nexus.embeddings where text_sha256 = any(@Hashes)",
+            new { Hashes = new[] { "Stopped working after two days", "Arrived damaged, box crushed" }.Select(Nexus.Jobs.Language.EmbeddingStore.Hash).ToArray() })).ShouldBe(2);
     }
 
     [Fact]

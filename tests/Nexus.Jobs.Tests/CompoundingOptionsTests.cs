@@ -52,6 +52,21 @@ public sealed class CompoundingOptionsTests
         Validator.Validate(null, new CompoundingOptions { Schedules = { ["metrics"] = cron }, TimeZone = "Europe/Berlin" }).Succeeded.ShouldBeTrue();
     }
 
+    [Theory]
+    [InlineData(0.1, false)]
+    [InlineData(0.15, true)]
+    [InlineData(0.4, true)]
+    [InlineData(0.95, true)]
+    [InlineData(0.99, false)]
+    public void PatternSimilarityThreshold_IsACosineWithinTheRangeThatFindsThemes(double threshold, bool valid)
+    {
+        var options = new CompoundingOptions { PatternSimilarityThreshold = threshold };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true).ShouldBe(valid);
+        new CompoundingOptions().PatternSimilarityThreshold.ShouldBe(PatternOptions.DefaultSimilarityThreshold, tolerance: 1e-6);
+    }
+
     [Fact]
     public void ScheduleFor_PrefersConfiguration()
     {

@@ -23,8 +23,9 @@ public class PlaybookSynthesisTests
 
     private static Guid Id(int n) => new($"00000000-0000-0000-0000-{n:D12}");
 
-    private static PatternInput Pattern(int n, int support, IReadOnlyList<string> contents, string? entityType = "product", string theme = "late delivery") =>
-        new(Id(n), theme, support, 4, entityType, contents);
+    private static PatternInput Pattern(int n, int support, IReadOnlyList<string> contents, string? entityType = "product", string theme = "late delivery",
+        string? representative = null) =>
+        new(Id(n), theme, support, 4, entityType, contents, representative);
 
     [Fact]
     public void Synthesize_TakesMostCommonAdvice_AsAction()
@@ -32,7 +33,7 @@ public class PlaybookSynthesisTests
         var rule = PlaybookSynthesis.Synthesize([Pattern(1, 10, CarrierContents)], Defaults).ShouldHaveSingleItem();
 
         rule.PatternId.ShouldBe(Id(1));
-        rule.Condition.ShouldBe("When a product insight mentions \"late delivery\"");
+        rule.Condition.ShouldBe("When a product insight is about \"late delivery\"");
         rule.Action.ShouldBe("Switch to a faster carrier");
         rule.Agreement.ShouldBe(0.7, tolerance: 1e-12);
         rule.Support.ShouldBe(10);
@@ -44,7 +45,7 @@ public class PlaybookSynthesisTests
     {
         var rule = PlaybookSynthesis.Synthesize([Pattern(1, 10, CarrierContents, entityType: null)], Defaults).Single();
 
-        rule.Condition.ShouldBe("When a workspace insight mentions \"late delivery\"");
+        rule.Condition.ShouldBe("When a workspace insight is about \"late delivery\"");
     }
 
     [Fact]
@@ -68,6 +69,36 @@ public class PlaybookSynthesisTests
         rule.Action.ShouldBe("Investigate why \"late delivery\" keeps recurring");
         rule.Agreement.ShouldBe(0);
         rule.Confidence.ShouldBe(0.2753); // (1 - e^-0.8) x 0.5 = 0.550671 x 0.5 = 0.275336
+    }
+
+    [Fact]
+    public void Synthesize_QuotesTheRepresentativeInsight_WhenNoInsightGivesAdvice()
+    {
+        string[] contents = ["Parcel arrived nine days late.", "The courier lost track of the order.", "Delivery took three weeks."];
+
+        var rule = PlaybookSynthesis.Synthesize([Pattern(1, 8, contents, representative: "Parcel arrived  nine days late.")], Defaults).Single();
+
+        rule.Action.ShouldBe("Investigate why \"late delivery\" keeps recurring, as in \"Parcel arrived nine days late.\"");
+        var longest = PlaybookSynthesis.Synthesize([Pattern(1, 8, contents, representative: new string('x', 300))], Defaults).Single();
+        longest.Action.Length.ShouldBeLessThan(200);
+    }
+
+    [Fact]
+    public void Synthesize_PrefersTheRepresentativesAdvice_BetweenEquallyCommonActions()
+    {
+        string[] contents = ["We should offer refunds.", "Add tracking emails.", "Parcel arrived nine days late."];
+
+        PlaybookSynthesis.Synthesize([Pattern(1, 8, contents)], Defaults).Single().Action.ShouldBe("Add tracking emails");
+        PlaybookSynthesis.Synthesize([Pattern(1, 8, contents, representative: "Late again, we should offer refunds.")], Defaults)
+            .Single().Action.ShouldBe("Offer refunds");
+    }
+
+    [Fact]
+    public void Synthesize_KeepsTheMostCommonAdvice_OverTheRepresentatives()
+    {
+        var rule = PlaybookSynthesis.Synthesize([Pattern(1, 10, CarrierContents, representative: "We should add tracking emails.")], Defaults).Single();
+
+        rule.Action.ShouldBe("Switch to a faster carrier");
     }
 
     [Fact]

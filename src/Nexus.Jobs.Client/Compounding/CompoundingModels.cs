@@ -43,10 +43,14 @@ public sealed record RunListQuery
     public string? Cursor { get; init; }
 }
 
-/// <summary>A recurring theme found by pattern_detection.</summary>
+/// <summary>A recurring theme found by pattern_detection: insights that mean the same thing, named by their most distinctive terms.</summary>
 public sealed record Pattern(
     Guid Id, string Theme, int Support, int DistinctEntities, string? EntityType, IReadOnlyList<Guid> ExampleInsightIds,
-    DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>The supporting insight that says the theme best (nearest its centre); null for patterns found before servers kept it.</summary>
+    public Guid? RepresentativeInsightId { get; init; }
+}
 
 /// <summary>An if/then rule from playbook_synthesis.</summary>
 public sealed record PlaybookRule(

@@ -43,6 +43,14 @@ public sealed class CompoundingOptions
     [Range(1, 3650)]
     public int PatternWindowDays { get; set; } = 30;
 
+    /// <summary>
+    /// Mean cosine similarity (of the insights' all-MiniLM-L6-v2 embeddings, each smoothed towards its nearest neighbours) at
+    /// which groups of insights still form one theme. Lower finds looser themes and merges near ones; below 0.15 nearly
+    /// every pair of insights about one kind of product counts as related, which costs memory and finds nothing useful.
+    /// </summary>
+    [Range(0.15, 0.95)]
+    public double PatternSimilarityThreshold { get; set; } = PatternOptions.DefaultSimilarityThreshold;
+
     [Range(1, 100_000)]
     public int PlaybookMinSupport { get; set; } = 8;
 

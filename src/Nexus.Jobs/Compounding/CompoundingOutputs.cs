@@ -13,6 +13,8 @@ public sealed class PatternView
     public int DistinctEntities { get; init; }
     public string? EntityType { get; init; }
     public Guid[] ExampleInsightIds { get; init; } = [];
+    /// <summary>The supporting insight nearest the theme's centre, the one that says it best (null for patterns found before it was kept).</summary>
+    public Guid? RepresentativeInsightId { get; init; }
     public DateTime FirstSeen { get; init; }
     public DateTime LastSeen { get; init; }
     public string Status { get; init; } = "";
@@ -32,7 +34,7 @@ public sealed class CompoundingOutputs(NpgsqlDataSource dataSource)
 {
     private const string PatternsSql = """
         select id as Id, theme as Theme, support as Support, distinct_entities as DistinctEntities, entity_type as EntityType,
-               example_insight_ids as ExampleInsightIds, first_seen as FirstSeen, last_seen as LastSeen, status as Status,
+               example_insight_ids as ExampleInsightIds, representative_insight_id as RepresentativeInsightId, first_seen as FirstSeen, last_seen as LastSeen, status as Status,
                created_at as CreatedAt, updated_at as UpdatedAt
         from nexus.patterns where workspace_id = @WorkspaceId and (@Status::text is null or status = @Status)
         order by support desc, theme limit @Limit

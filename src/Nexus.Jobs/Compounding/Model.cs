@@ -28,7 +28,7 @@ public static class InsightStatus
 }
 
 /// <summary>Settings of near-duplicate detection.</summary>
-/// <param name="SimilarityThreshold">Minimum cosine similarity of two insights' embeddings for them to state the same fact (the fact guard must pass too).</param>
+/// <param name="SimilarityThreshold">Cosine similarity of two insights' embeddings from which texts in other words state one fact (texts one or two words apart need more, the same words less; the fact guard must pass too).</param>
 /// <param name="Search">How candidate pairs are searched inside large entity buckets; null for the defaults.</param>
 public sealed record ConsolidationOptions(double SimilarityThreshold = Consolidation.DefaultThreshold, Language.NeighbourSearchOptions? Search = null);
 
@@ -52,14 +52,21 @@ public sealed record MergeGroup(
 /// <param name="MinDistinctEntities">Distinct entities those insights must be about.</param>
 /// <param name="Window">Only insights reinforced within this window before <c>now</c> count.</param>
 /// <param name="MaxExamples">Example insight ids kept per pattern.</param>
-public sealed record PatternOptions(int MinSupport = 5, int MinDistinctEntities = 3, TimeSpan? Window = null, int MaxExamples = 5)
+/// <param name="SimilarityThreshold">Mean cosine (of the insights' smoothed embeddings) at which groups of insights still form one theme.</param>
+public sealed record PatternOptions(
+    int MinSupport = 5, int MinDistinctEntities = 3, TimeSpan? Window = null, int MaxExamples = 5, float SimilarityThreshold = PatternOptions.DefaultSimilarityThreshold)
 {
+    /// <summary>Tuned on development scenarios of paraphrased themes (see PatternDetectionQualityTests).</summary>
+    public const float DefaultSimilarityThreshold = 0.4f;
+
+
     public TimeSpan EffectiveWindow => Window ?? TimeSpan.FromDays(30);
 }
 
-/// <summary>A recurring theme.</summary>
-/// <param name="Theme">The normalised term or phrase, e.g. <c>late delivery</c>.</param>
+/// <summary>A recurring theme: insights that mean the same thing.</summary>
+/// <param name="Theme">Its one to three most distinctive terms, e.g. <c>late delivery, courier</c>; unique within a run.</param>
 /// <param name="EntityType">The most common entity type among the supporting insights' entities (null when they have none).</param>
+/// <param name="RepresentativeInsightId">The supporting insight nearest the theme's centroid: the one that says it best.</param>
 public sealed record DetectedPattern(
     string Theme,
     int Support,
@@ -68,17 +75,24 @@ public sealed record DetectedPattern(
     IReadOnlyList<Guid> ExampleInsightIds,
     IReadOnlyList<Guid> SupportingInsightIds,
     DateTime FirstSeen,
-    DateTime LastSeen);
+    DateTime LastSeen,
+    Guid RepresentativeInsightId);
+
+/// <summary>A pattern an earlier run found: a theme that continues it keeps its name.</summary>
+public sealed record KnownPattern(string Theme, IReadOnlyList<Guid> SupportingInsightIds);
 
 /// <summary>A stored pattern, as playbook synthesis reads it, with the text of its supporting insights.</summary>
-public sealed record PatternInput(Guid PatternId, string Theme, int Support, int DistinctEntities, string? EntityType, IReadOnlyList<string> SupportingContents);
+/// <param name="RepresentativeContent">The text of the insight that says the theme best (null when the pattern has none recorded).</param>
+public sealed record PatternInput(
+    Guid PatternId, string Theme, int Support, int DistinctEntities, string? EntityType, IReadOnlyList<string> SupportingContents,
+    string? RepresentativeContent = null);
 
 /// <summary>Settings of playbook synthesis.</summary>
 /// <param name="MinSupport">Patterns with less support produce no rule.</param>
 public sealed record SynthesisOptions(int MinSupport = 8);
 
 /// <summary>An if/then rule derived from a pattern.</summary>
-/// <param name="Condition">e.g. <c>When a product insight mentions "late delivery"</c>.</param>
+/// <param name="Condition">e.g. <c>When a product insight is about "late delivery"</c>.</param>
 /// <param name="Action">The recommended action, taken from what the supporting insights say.</param>
 /// <param name="Confidence">0..1, from support and agreement.</param>
 /// <param name="Agreement">Share (0..1) of supporting insights that back the chosen action.</param>

@@ -1,282 +1,178 @@
-using System.Runtime.InteropServices;
+using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
 
-/// <summary>Finds themes (terms and two-word phrases) that recur across many recent insights about several entities.</summary>
+/// <summary>
+/// Finds themes that recur across many recent insights about several entities: groups of insights that mean the same thing
+/// (<see cref="ThemeClustering"/> over their embeddings), named by the distinctive terms (<see cref="ClassTfIdf"/>) nearest in
+/// meaning to what the group says (<see cref="ThemeNames"/>). Pure: the vectors are given. Two steps, because the names need
+/// vectors of terms that only the groups reveal: <see cref="Draft"/> groups the insights and lists the terms to embed,
+/// <see cref="Detect(PatternDraft, IReadOnlyList{float[]}, IReadOnlyList{KnownPattern})"/> names the groups.
+/// </summary>
 public static class PatternDetection
 {
-    /// <summary>A bigram must have at least this share of a unigram's support (4/5 = 80 %) for the unigram to be dropped as subsumed.</summary>
-    private const int SubsumeNumerator = 4;
-    private const int SubsumeDenominator = 5;
+    /// <summary>An earlier pattern continues as a new theme when this share of the smaller of the two is common to both.</summary>
+    public const double ContinuationOverlap = 0.5;
 
     /// <summary>
-    /// Detects recurring themes among the active insights reinforced within <see cref="PatternOptions.EffectiveWindow"/> before
-    /// <paramref name="now"/>. A theme is a (stemmed) term or a pair of adjacent terms of one sentence; it is a pattern when it occurs in at
-    /// least <see cref="PatternOptions.MinSupport"/> insights about at least <see cref="PatternOptions.MinDistinctEntities"/> distinct entities.
-    /// A term is left out when a reported phrase containing it has at least 80 % of its support. Results are ordered by support (descending),
-    /// then theme (ordinal); the input order does not matter.
+    /// The active insights reinforced within [now - window, now], sorted by id (ties broken further, so the order is total):
+    /// the insights <see cref="Draft"/> looks at, so a caller embeds only these.
     /// </summary>
-    public static IReadOnlyList<DetectedPattern> Detect(IReadOnlyList<InsightRecord> insights, DateTime now, PatternOptions options)
+    public static List<InsightRecord> Select(IReadOnlyList<InsightRecord> insights, DateTime now, PatternOptions options)
     {
         ArgumentNullException.ThrowIfNull(insights);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-
-        var docs = Select(insights, now, options.EffectiveWindow);
-        if (docs.Count == 0)
+        var window = options.EffectiveWindow;
+        var selected = new List<InsightRecord>();
+        foreach (var insight in insights)
         {
-            return [];
-        }
-
-        var vocabulary = new Vocabulary();
-        var tokens = new int[docs.Count][];
-        var buffer = new List<int>();
-        for (var i = 0; i < docs.Count; i++)
-        {
-            tokens[i] = vocabulary.Tokenize(docs[i].Content, buffer);
-        }
-
-        // Pass 1: support of every stem (once per insight), then of the bigrams whose two stems both have enough support (a bigram
-        // cannot have more support than either of its words), without keeping postings for the many rare themes.
-        var minSupport = options.MinSupport;
-        var stemSupport = new int[vocabulary.StemCount];
-        var stemLastDoc = new int[vocabulary.StemCount];
-        for (var i = 0; i < docs.Count; i++)
-        {
-            foreach (var surface in tokens[i])
+            if (insight is null || !string.Equals(insight.Status, InsightStatus.Active, StringComparison.Ordinal))
             {
-                if (surface >= 0)
-                {
-                    var stem = vocabulary.StemOf(surface);
-                    if (stemLastDoc[stem] != i + 1)
-                    {
-                        stemLastDoc[stem] = i + 1;
-                        stemSupport[stem]++;
-                    }
-                }
+                continue;
+            }
+            var age = now - insight.LastReinforcedAt;
+            if (age >= TimeSpan.Zero && age <= window)
+            {
+                selected.Add(insight);
             }
         }
-
-        var bigramCounts = new Dictionary<long, ThemeCount>(MixedKeyComparer.Instance);
-        for (var i = 0; i < docs.Count; i++)
+        selected.Sort(static (a, b) =>
         {
-            var previous = -1;
-            foreach (var surface in tokens[i])
+            var byId = a.Id.CompareTo(b.Id);
+            if (byId != 0)
             {
-                var stem = surface < 0 ? -1 : vocabulary.StemOf(surface);
-                if (stem >= 0 && previous >= 0 && stemSupport[previous] >= minSupport && stemSupport[stem] >= minSupport)
-                {
-                    ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(bigramCounts, Key(previous, stem), out _);
-                    if (count.LastDoc != i + 1)
-                    {
-                        count.LastDoc = i + 1;
-                        count.Support++;
-                    }
-                }
+                return byId;
+            }
+            var byTime = a.LastReinforcedAt.CompareTo(b.LastReinforcedAt);
+            return byTime != 0 ? byTime : string.CompareOrdinal(a.Content, b.Content);
+        });
+        return selected;
+    }
 
-                previous = stem;
+    /// <summary>
+    /// The text of an insight that themes are found in (and that is embedded): its content without the names of its own
+    /// entities (case-insensitive, longest first), spaces collapsed. An insight's entities say what it is about, not what it
+    /// says: "the Aurora kettle leaks" and "the Brio kettle leaks" are one theme, and "Aurora" must neither pull insights
+    /// together nor name a theme.
+    /// </summary>
+    public static string ThemeText(InsightRecord insight)
+    {
+        ArgumentNullException.ThrowIfNull(insight);
+        var content = insight.Content ?? string.Empty;
+        foreach (var name in (insight.Entities ?? []).Where(e => e is not null && !string.IsNullOrWhiteSpace(e.Name))
+                     .Select(e => e.Name.Trim()).Distinct(StringComparer.OrdinalIgnoreCase)
+                     .OrderByDescending(name => name.Length).ThenBy(name => name, StringComparer.Ordinal))
+        {
+            content = content.Replace(name, " ", StringComparison.OrdinalIgnoreCase);
+        }
+        return string.Join(' ', content.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>
+    /// Step one: groups the active insights reinforced within <see cref="PatternOptions.EffectiveWindow"/> before
+    /// <paramref name="now"/> into themes and lists the terms whose vectors naming needs (<see cref="PatternDraft.Terms"/>).
+    /// <paramref name="vectors"/>[i] is the unit embedding of <see cref="ThemeText"/>(<paramref name="insights"/>[i]). A theme
+    /// is a group of <see cref="ThemeClustering.Themes"/> over the smoothed vectors (<see cref="ThemeClustering.Smooth"/>) at
+    /// <see cref="PatternOptions.SimilarityThreshold"/> with at least
+    /// <see cref="PatternOptions.MinSupport"/> insights about at least <see cref="PatternOptions.MinDistinctEntities"/> distinct
+    /// entities. The input order does not matter.
+    /// </summary>
+    public static PatternDraft Draft(IReadOnlyList<InsightRecord> insights, IReadOnlyList<float[]> vectors, DateTime now, PatternOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(insights);
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (vectors.Count != insights.Count)
+        {
+            throw new ArgumentException($"{vectors.Count} vectors for {insights.Count} insights.", nameof(vectors));
+        }
+        var vectorOf = new Dictionary<InsightRecord, float[]>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < insights.Count; i++)
+        {
+            if (insights[i] is not null)
+            {
+                vectorOf[insights[i]] = vectors[i] ?? throw new ArgumentException($"Vector {i} is null.", nameof(vectors));
             }
         }
-
-        // Pass 2: postings and surface forms of the themes with enough support.
-        var candidateOf = new Dictionary<long, int>(MixedKeyComparer.Instance);
-        var candidateKeys = new List<long>();
-        for (var stem = 0; stem < stemSupport.Length; stem++)
-        {
-            if (stemSupport[stem] >= minSupport)
-            {
-                candidateOf[Key(stem, -1)] = candidateKeys.Count;
-                candidateKeys.Add(Key(stem, -1));
-            }
-        }
-
-        foreach (var (key, count) in bigramCounts)
-        {
-            if (count.Support >= minSupport)
-            {
-                candidateOf[key] = candidateKeys.Count;
-                candidateKeys.Add(key);
-            }
-        }
-
-        bigramCounts.Clear();
-        bigramCounts.TrimExcess();
-        if (candidateKeys.Count == 0)
-        {
-            return [];
-        }
-
-        var postings = new List<int>[candidateKeys.Count];
-        for (var c = 0; c < postings.Length; c++)
-        {
-            postings[c] = [];
-        }
-
-        var surfaceCounts = new Dictionary<(int Candidate, long Surface), int>(MixedKeyComparer.Instance);
-        for (var i = 0; i < docs.Count; i++)
-        {
-            var previous = -1;
-            foreach (var surface in tokens[i])
-            {
-                if (surface < 0)
-                {
-                    previous = -1;
-                    continue;
-                }
-
-                var stem = vocabulary.StemOf(surface);
-                if (stemSupport[stem] >= minSupport)
-                {
-                    Collect(Key(stem, -1), Key(surface, -1), i);
-                    if (previous >= 0 && stemSupport[vocabulary.StemOf(previous)] >= minSupport)
-                    {
-                        Collect(Key(vocabulary.StemOf(previous), stem), Key(previous, surface), i);
-                    }
-                }
-
-                previous = surface;
-            }
-        }
-
-        void Collect(long key, long surface, int doc)
-        {
-            if (!candidateOf.TryGetValue(key, out var c))
-            {
-                return;
-            }
-
-            var list = postings[c];
-            if (list.Count == 0 || list[^1] != doc)
-            {
-                list.Add(doc); // docs are sorted by id, so postings are too
-            }
-
-            CollectionsMarshal.GetValueRefOrAddDefault(surfaceCounts, (c, surface), out _)++;
-        }
-
-        // Entities: interned ids and types, deduplicated by id within each insight.
+        var docs = Select(insights, now, options);
+        var docVectors = docs.Select(d => vectorOf[d]).ToArray();
         var entities = new EntityTable(docs);
-
-        var accepted = new List<Candidate>();
-        var entityStamp = new int[entities.IdCount];
-        var typeCounts = new int[entities.TypeCount];
-        var touchedTypes = new List<int>();
-        for (var c = 0; c < candidateKeys.Count; c++)
+        var themes = new List<DraftTheme>();
+        foreach (var group in ThemeClustering.Themes(ThemeClustering.Smooth(docVectors), options.SimilarityThreshold, options.MinSupport))
         {
-            var distinct = 0;
-            foreach (var doc in postings[c])
+            var distinct = entities.DistinctIds(group.Members);
+            if (distinct >= options.MinDistinctEntities)
             {
-                foreach (var (entityId, _) in entities.Of(doc))
-                {
-                    if (entityStamp[entityId] != c + 1)
-                    {
-                        entityStamp[entityId] = c + 1;
-                        distinct++;
-                    }
-                }
+                // What the theme's insights themselves say (not their smoothed vectors) picks its representative and its name.
+                var centroid = Vectors.Centroid(group.Members.Select(doc => docVectors[doc]), docVectors[group.Members[0]].Length);
+                themes.Add(new DraftTheme(group.Members, distinct, ThemeClustering.Representative(group.Members, docVectors), centroid));
             }
-
-            if (distinct < options.MinDistinctEntities)
-            {
-                continue;
-            }
-
-            foreach (var doc in postings[c])
-            {
-                foreach (var (_, typeId) in entities.Of(doc))
-                {
-                    if (typeId >= 0)
-                    {
-                        if (typeCounts[typeId]++ == 0)
-                        {
-                            touchedTypes.Add(typeId);
-                        }
-                    }
-                }
-            }
-
-            string? entityType = null;
-            var best = 0;
-            foreach (var typeId in touchedTypes)
-            {
-                var type = entities.Type(typeId);
-                if (typeCounts[typeId] > best || (typeCounts[typeId] == best && string.CompareOrdinal(type, entityType) < 0))
-                {
-                    best = typeCounts[typeId];
-                    entityType = type;
-                }
-
-                typeCounts[typeId] = 0;
-            }
-
-            touchedTypes.Clear();
-            accepted.Add(new Candidate(c, candidateKeys[c], postings[c].Count, distinct, entityType));
         }
 
-        // Subsumption: a term goes when a reported phrase containing it has >= 80 % of its support.
-        var bestPhraseSupport = new Dictionary<int, int>();
-        foreach (var candidate in accepted)
-        {
-            var (first, second) = Split(candidate.Key);
-            if (second < 0)
-            {
-                continue;
-            }
+        var texts = docs.Select(ThemeText).ToList();
+        var candidates = CandidatesOf(themes, docs, texts);
+        var terms = candidates.SelectMany(c => c.Select(t => t.Display)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new PatternDraft(docs, texts, entities, themes, candidates, terms, options);
+    }
 
-            Raise(bestPhraseSupport, first, candidate.Support);
-            Raise(bestPhraseSupport, second, candidate.Support);
+    /// <summary>
+    /// Step two: the patterns of <paramref name="draft"/>, named. <paramref name="termVectors"/>[i] is the unit embedding of
+    /// <see cref="PatternDraft.Terms"/>[i]. A theme's name is its one to three candidate terms nearest in meaning to its
+    /// centroid (<see cref="ThemeNames"/>), never a generic word nor a word of an entity's name, unless it continues one of
+    /// <paramref name="known"/> (at least <see cref="ContinuationOverlap"/> of the smaller of the two in common) whose name's
+    /// terms are all still among its candidates: then it keeps that name, so a theme keeps its identity (its row, its playbook
+    /// rule) from run to run. Names are unique. Ordered by support (descending), then theme (ordinal).
+    /// </summary>
+    public static IReadOnlyList<DetectedPattern> Detect(PatternDraft draft, IReadOnlyList<float[]> termVectors, IReadOnlyList<KnownPattern>? known = null)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(termVectors);
+        if (termVectors.Count != draft.Terms.Count)
+        {
+            throw new ArgumentException($"{termVectors.Count} vectors for {draft.Terms.Count} terms.", nameof(termVectors));
+        }
+        var vectorOfTerm = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (var i = 0; i < draft.Terms.Count; i++)
+        {
+            vectorOfTerm[draft.Terms[i]] = termVectors[i];
         }
 
-        var themes = BestSurfaces(surfaceCounts, vocabulary);
-        var results = new List<DetectedPattern>();
-        foreach (var candidate in accepted)
+        var names = Names(draft, vectorOfTerm, known ?? []);
+        var docs = draft.Docs;
+        var results = new List<DetectedPattern>(draft.Themes.Count);
+        for (var t = 0; t < draft.Themes.Count; t++)
         {
-            var (first, second) = Split(candidate.Key);
-            if (second < 0
-                && bestPhraseSupport.TryGetValue(first, out var phraseSupport)
-                && (long)phraseSupport * SubsumeDenominator >= (long)candidate.Support * SubsumeNumerator)
-            {
-                continue;
-            }
-
-            var supporting = postings[candidate.Index];
+            var theme = draft.Themes[t];
             var firstSeen = DateTime.MaxValue;
             var lastSeen = DateTime.MinValue;
-            var ids = new Guid[supporting.Count];
-            for (var k = 0; k < supporting.Count; k++)
+            foreach (var doc in theme.Members)
             {
-                var doc = docs[supporting[k]];
-                ids[k] = doc.Id;
-                if (doc.CreatedAt < firstSeen)
-                {
-                    firstSeen = doc.CreatedAt;
-                }
-
-                if (doc.LastReinforcedAt > lastSeen)
-                {
-                    lastSeen = doc.LastReinforcedAt;
-                }
+                firstSeen = docs[doc].CreatedAt < firstSeen ? docs[doc].CreatedAt : firstSeen;
+                lastSeen = docs[doc].LastReinforcedAt > lastSeen ? docs[doc].LastReinforcedAt : lastSeen;
             }
-
             results.Add(new DetectedPattern(
-                themes[candidate.Index],
-                candidate.Support,
-                candidate.DistinctEntities,
-                candidate.EntityType,
-                Examples(supporting, docs, options.MaxExamples),
-                ids,
+                names[t],
+                theme.Members.Count,
+                theme.DistinctEntities,
+                draft.Entities.MostCommonType(theme.Members),
+                Examples(theme.Members, docs, draft.Options.MaxExamples),
+                [.. theme.Members.Select(doc => docs[doc].Id)],
                 firstSeen,
-                lastSeen));
+                lastSeen,
+                docs[theme.Representative].Id));
         }
-
         results.Sort((a, b) => a.Support != b.Support ? b.Support.CompareTo(a.Support) : string.CompareOrdinal(a.Theme, b.Theme));
         return results;
     }
 
-    private static void Raise(Dictionary<int, int> maxima, int key, int value)
+    /// <summary>Both steps, for callers that embed synchronously (tests, benchmarks): <paramref name="embed"/> gives the unit vector of each term.</summary>
+    public static IReadOnlyList<DetectedPattern> Detect(
+        IReadOnlyList<InsightRecord> insights, IReadOnlyList<float[]> vectors, DateTime now, PatternOptions options,
+        Func<IReadOnlyList<string>, IReadOnlyList<float[]>> embed, IReadOnlyList<KnownPattern>? known = null)
     {
-        ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(maxima, key, out _);
-        current = Math.Max(current, value);
+        ArgumentNullException.ThrowIfNull(embed);
+        var draft = Draft(insights, vectors, now, options);
+        return Detect(draft, embed(draft.Terms), known);
     }
 
     private static void Validate(PatternOptions options)
@@ -285,453 +181,173 @@ public static class PatternDetection
         {
             throw new ArgumentException("MinSupport must be at least 1.", nameof(options));
         }
-
         if (options.MinDistinctEntities < 0)
         {
             throw new ArgumentException("MinDistinctEntities must not be negative.", nameof(options));
         }
-
         if (options.EffectiveWindow < TimeSpan.Zero)
         {
             throw new ArgumentException("Window must not be negative.", nameof(options));
         }
-
         if (options.MaxExamples < 0)
         {
             throw new ArgumentException("MaxExamples must not be negative.", nameof(options));
         }
+        if (!(options.SimilarityThreshold is > 0f and < 1f))
+        {
+            throw new ArgumentException("SimilarityThreshold must be between 0 and 1 (exclusive).", nameof(options));
+        }
     }
 
-    /// <summary>Active insights reinforced within [now - window, now], sorted by id (ties broken further, so the order is total).</summary>
-    private static List<InsightRecord> Select(IReadOnlyList<InsightRecord> insights, DateTime now, TimeSpan window)
+    /// <summary>The candidate terms of each theme; the insights in no theme are one more class, so words they share weigh less too.</summary>
+    private static IReadOnlyList<ClassTerm>[] CandidatesOf(List<DraftTheme> themes, List<InsightRecord> docs, List<string> texts)
     {
-        var selected = new List<InsightRecord>();
-        foreach (var insight in insights)
+        var themed = new bool[docs.Count];
+        var classes = new List<IReadOnlyList<string>>(themes.Count + 1);
+        foreach (var theme in themes)
         {
-            if (insight is null || !string.Equals(insight.Status, InsightStatus.Active, StringComparison.Ordinal))
+            classes.Add([.. theme.Members.Select(doc => texts[doc])]);
+            foreach (var doc in theme.Members)
+            {
+                themed[doc] = true;
+            }
+        }
+        classes.Add([.. Enumerable.Range(0, docs.Count).Where(doc => !themed[doc]).Select(doc => texts[doc])]);
+
+        // Entity names are gone from each insight's own text, but one insight may name another's entity.
+        var excluded = ClassTfIdf.StemsOf(ClassTfIdf.GenericWords.Concat(
+            docs.SelectMany(d => d.Entities ?? []).Where(e => e is not null).Select(e => e.Name ?? string.Empty).Distinct(StringComparer.Ordinal)));
+        var terms = ClassTfIdf.Terms(classes, excluded, ThemeNames.Candidates, c => c < themes.Count);
+        return [.. terms.Take(themes.Count).Select(ThemeNames.CandidatesOf)];
+    }
+
+    /// <summary>Each theme's name: a known pattern's it continues, otherwise its own terms'; unique among the themes.</summary>
+    private static string[] Names(PatternDraft draft, Dictionary<string, float[]> vectorOfTerm, IReadOnlyList<KnownPattern> known)
+    {
+        var themes = draft.Themes;
+        var names = new string?[themes.Count];
+        var used = new HashSet<string>(StringComparer.Ordinal);
+
+        // Continuations: best overlap first, one known pattern per theme and one theme per known pattern.
+        var continuations = new List<(int Theme, int Known, double Overlap)>();
+        for (var t = 0; t < themes.Count; t++)
+        {
+            var ids = themes[t].Members.Select(doc => draft.Docs[doc].Id).ToHashSet();
+            var stems = draft.Candidates[t].Select(c => c.Term).ToHashSet(StringComparer.Ordinal);
+            for (var k = 0; k < known.Count; k++)
+            {
+                if (known[k]?.Theme is not { Length: > 0 } theme || known[k].SupportingInsightIds is not { Count: > 0 } supporting)
+                {
+                    continue;
+                }
+                var earlier = supporting.ToHashSet();
+                var overlap = (double)earlier.Count(ids.Contains) / Math.Min(ids.Count, earlier.Count);
+                if (overlap >= ContinuationOverlap && ThemeNames.TermsOf(theme) is { Count: > 0 } parts && parts.All(stems.Contains))
+                {
+                    continuations.Add((t, k, overlap));
+                }
+            }
+        }
+        continuations.Sort((a, b) => a.Overlap != b.Overlap ? b.Overlap.CompareTo(a.Overlap)
+            : a.Theme != b.Theme ? a.Theme.CompareTo(b.Theme)
+            : string.CompareOrdinal(known[a.Known].Theme, known[b.Known].Theme));
+        var knownTaken = new HashSet<int>();
+        foreach (var (theme, k, _) in continuations)
+        {
+            if (names[theme] is null && !knownTaken.Contains(k) && used.Add(known[k].Theme))
+            {
+                names[theme] = known[k].Theme;
+                knownTaken.Add(k);
+            }
+        }
+
+        for (var t = 0; t < themes.Count; t++)
+        {
+            if (names[t] is not null)
             {
                 continue;
             }
-
-            var age = now - insight.LastReinforcedAt;
-            if (age >= TimeSpan.Zero && age <= window)
+            var candidates = draft.Candidates[t];
+            var ranked = ThemeNames.Rank(candidates, [.. candidates.Select(c => vectorOfTerm[c.Display])], themes[t].Centroid);
+            var name = ThemeNames.Name(ranked);
+            if (name.Length == 0)
             {
-                selected.Add(insight);
+                // No word of its own (all numbers or names): its representative's text stands in.
+                name = Shorten(draft.Texts[themes[t].Representative]);
             }
+            var unique = name;
+            for (var n = 2; !used.Add(unique); n++)
+            {
+                unique = $"{name} ({n})";
+            }
+            names[t] = unique;
         }
-
-        selected.Sort(static (a, b) =>
-        {
-            var byId = a.Id.CompareTo(b.Id);
-            if (byId != 0)
-            {
-                return byId;
-            }
-
-            var byTime = a.LastReinforcedAt.CompareTo(b.LastReinforcedAt);
-            return byTime != 0 ? byTime : string.CompareOrdinal(a.Content, b.Content);
-        });
-        return selected;
+        return names!;
     }
 
-    private static long Key(int first, int second) => ((long)(first + 1) << 32) | (uint)(second + 1);
-
-    private static (int First, int Second) Split(long key) => ((int)(key >> 32) - 1, (int)(uint)key - 1);
-
-    /// <summary>Per candidate, its most frequent surface form (ties: ordinal smallest).</summary>
-    private static string[] BestSurfaces(Dictionary<(int Candidate, long Surface), int> surfaceCounts, Vocabulary vocabulary)
+    private static string Shorten(string text)
     {
-        var best = new Dictionary<int, (string Text, int Count)>();
-        foreach (var ((candidate, surface), count) in surfaceCounts)
-        {
-            var (first, second) = Split(surface);
-            var text = second < 0 ? vocabulary.Surface(first) : vocabulary.Surface(first) + " " + vocabulary.Surface(second);
-            if (!best.TryGetValue(candidate, out var current)
-                || count > current.Count
-                || (count == current.Count && string.CompareOrdinal(text, current.Text) < 0))
-            {
-                best[candidate] = (text, count);
-            }
-        }
-
-        var result = new string[best.Count == 0 ? 0 : best.Keys.Max() + 1];
-        foreach (var (candidate, (text, _)) in best)
-        {
-            result[candidate] = text;
-        }
-
-        return result;
+        var trimmed = text.Trim();
+        return trimmed.Length == 0 ? "untitled" : trimmed.Length <= 60 ? trimmed : trimmed[..60].TrimEnd() + "…";
     }
 
     /// <summary>Up to <paramref name="max"/> supporting ids, most recently reinforced first, then by id.</summary>
-    private static Guid[] Examples(List<int> supporting, List<InsightRecord> docs, int max)
+    private static Guid[] Examples(IReadOnlyList<int> members, List<InsightRecord> docs, int max) =>
+        [.. members.OrderByDescending(doc => docs[doc].LastReinforcedAt).ThenBy(doc => doc).Take(max).Select(doc => docs[doc].Id)];
+
+    /// <summary>Entity ids and types of the selected insights; each insight's entities deduplicated by id.</summary>
+    internal sealed class EntityTable(List<InsightRecord> docs)
     {
-        if (max == 0)
-        {
-            return [];
-        }
+        private readonly (string Id, string? Type)[][] byDoc = [.. docs.Select(d => (d.Entities ?? [])
+            .Where(e => e is not null && !string.IsNullOrEmpty(e.Id))
+            .DistinctBy(e => e.Id, StringComparer.Ordinal)
+            .Select(e => (e.Id, string.IsNullOrEmpty(e.Type) ? null : e.Type))
+            .ToArray())];
 
-        // supporting is in id order, so on equal times the earlier entry has the smaller id and stays ahead.
-        var top = new List<int>(Math.Min(max, supporting.Count) + 1);
-        foreach (var doc in supporting)
-        {
-            var time = docs[doc].LastReinforcedAt;
-            if (top.Count == max && time <= docs[top[^1]].LastReinforcedAt)
-            {
-                continue;
-            }
+        public int DistinctIds(IEnumerable<int> members) =>
+            members.SelectMany(doc => byDoc[doc]).Select(e => e.Id).Distinct(StringComparer.Ordinal).Count();
 
-            var at = top.Count;
-            while (at > 0 && docs[top[at - 1]].LastReinforcedAt < time)
-            {
-                at--;
-            }
-
-            top.Insert(at, doc);
-            if (top.Count > max)
-            {
-                top.RemoveAt(top.Count - 1);
-            }
-        }
-
-        return top.Select(doc => docs[doc].Id).ToArray();
-    }
-
-    /// <summary>
-    /// Hashes packed (int, int) keys well: long.GetHashCode xors the halves, so (a, b) keys of small ids would crowd into a few thousand
-    /// buckets and make the dictionaries quadratic.
-    /// </summary>
-    private sealed class MixedKeyComparer : IEqualityComparer<long>, IEqualityComparer<(int, long)>
-    {
-        public static readonly MixedKeyComparer Instance = new();
-
-        public bool Equals(long x, long y) => x == y;
-
-        public int GetHashCode(long obj) => Mix((ulong)obj);
-
-        public bool Equals((int, long) x, (int, long) y) => x.Item1 == y.Item1 && x.Item2 == y.Item2;
-
-        public int GetHashCode((int, long) obj) => Mix((ulong)obj.Item2 ^ ((ulong)(uint)obj.Item1 * 0x9E3779B97F4A7C15UL));
-
-        private static int Mix(ulong z) // splitmix64 finaliser
-        {
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return (int)(z ^ (z >> 31));
-        }
-    }
-
-    private struct ThemeCount
-    {
-        public int Support;
-        public int LastDoc; // index + 1 of the last insight counted, so an insight counts once
-    }
-
-    private sealed record Candidate(int Index, long Key, int Support, int DistinctEntities, string? EntityType);
-
-    /// <summary>Surface forms and stems, interned to small integers.</summary>
-    private sealed class Vocabulary
-    {
-        private readonly Dictionary<string, int> _surfaceIndex = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, int> _stemIndex = new(StringComparer.Ordinal);
-        private readonly List<string> _surfaces = [];
-        private readonly List<int> _stemOfSurface = [];
-        private char[] _lower = new char[64];
-
-        public string Surface(int surface) => _surfaces[surface];
-
-        public int StemOf(int surface) => _stemOfSurface[surface];
-
-        public int StemCount => _stemIndex.Count;
-
-        /// <summary>The kept tokens of <paramref name="text"/> as surface ids, with -1 between sentences.</summary>
-        public int[] Tokenize(string? text, List<int> buffer)
-        {
-            buffer.Clear();
-            if (string.IsNullOrEmpty(text))
-            {
-                return [];
-            }
-
-            var lookup = _surfaceIndex.GetAlternateLookup<ReadOnlySpan<char>>();
-            ThemeTokens.Scan(text, (start, length) =>
-            {
-                if (length < 0)
-                {
-                    if (buffer.Count > 0 && buffer[^1] >= 0)
-                    {
-                        buffer.Add(-1);
-                    }
-
-                    return;
-                }
-
-                if (length < ThemeTokens.MinLength)
-                {
-                    return;
-                }
-
-                if (_lower.Length < length)
-                {
-                    _lower = new char[Math.Max(length, _lower.Length * 2)];
-                }
-
-                var lower = _lower.AsSpan(0, length);
-                text.AsSpan(start, length).ToLowerInvariant(lower);
-                if (!lookup.TryGetValue(lower, out var surface))
-                {
-                    var word = lower.ToString();
-                    surface = _surfaces.Count;
-                    _surfaces.Add(word);
-                    _stemOfSurface.Add(ThemeTokens.IsStopWord(word) ? -1 : InternStem(ThemeTokens.Stem(word)));
-                    _surfaceIndex.Add(word, surface);
-                }
-
-                if (_stemOfSurface[surface] >= 0)
-                {
-                    buffer.Add(surface);
-                }
-            });
-
-            if (buffer.Count > 0 && buffer[^1] < 0)
-            {
-                buffer.RemoveAt(buffer.Count - 1);
-            }
-
-            return buffer.ToArray();
-        }
-
-        private int InternStem(string stem)
-        {
-            if (!_stemIndex.TryGetValue(stem, out var id))
-            {
-                id = _stemIndex.Count;
-                _stemIndex.Add(stem, id);
-            }
-
-            return id;
-        }
-    }
-
-    /// <summary>Entity ids and types of the selected insights, interned; each insight's entities deduplicated by id.</summary>
-    private sealed class EntityTable
-    {
-        private readonly (int Id, int Type)[][] _byDoc;
-        private readonly List<string> _types = [];
-
-        public EntityTable(List<InsightRecord> docs)
-        {
-            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-            var types = new Dictionary<string, int>(StringComparer.Ordinal);
-            _byDoc = new (int, int)[docs.Count][];
-            var seen = new HashSet<int>();
-            var row = new List<(int, int)>();
-            for (var i = 0; i < docs.Count; i++)
-            {
-                seen.Clear();
-                row.Clear();
-                foreach (var entity in docs[i].Entities ?? [])
-                {
-                    if (entity is null || string.IsNullOrEmpty(entity.Id))
-                    {
-                        continue;
-                    }
-
-                    if (!ids.TryGetValue(entity.Id, out var id))
-                    {
-                        id = ids.Count;
-                        ids.Add(entity.Id, id);
-                    }
-
-                    if (!seen.Add(id))
-                    {
-                        continue;
-                    }
-
-                    var type = -1;
-                    if (!string.IsNullOrEmpty(entity.Type) && !types.TryGetValue(entity.Type, out type))
-                    {
-                        type = types.Count;
-                        types.Add(entity.Type, type);
-                        _types.Add(entity.Type);
-                    }
-
-                    row.Add((id, type));
-                }
-
-                _byDoc[i] = [.. row];
-            }
-
-            IdCount = ids.Count;
-        }
-
-        public int IdCount { get; }
-
-        public int TypeCount => _types.Count;
-
-        public (int Id, int Type)[] Of(int doc) => _byDoc[doc];
-
-        public string Type(int type) => _types[type];
+        /// <summary>The most common entity type among the members' entities (ties: ordinal smallest); null when they have none.</summary>
+        public string? MostCommonType(IEnumerable<int> members) =>
+            members.SelectMany(doc => byDoc[doc]).Where(e => e.Type is not null).GroupBy(e => e.Type!, StringComparer.Ordinal)
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
     }
 }
 
-/// <summary>
-/// Tokenisation for theme detection and playbook synthesis: lower-case (invariant), split on anything that is not a letter or digit,
-/// English stop words and tokens shorter than three characters dropped, light suffix stemming so that "delays", "delayed" and
-/// "delaying" share the stem "delay". Deliberately private to the compounding pipelines (not the shared text normaliser).
-/// </summary>
-internal static class ThemeTokens
+/// <summary>A theme of a draft: its members (indexes into <see cref="PatternDraft.Docs"/>, ascending), and where its centre is.</summary>
+internal sealed record DraftTheme(IReadOnlyList<int> Members, int DistinctEntities, int Representative, float[] Centroid);
+
+/// <summary>The themes of <see cref="PatternDetection.Draft"/>, waiting for the vectors of their candidate names.</summary>
+public sealed class PatternDraft
 {
-    public const int MinLength = 3;
-
-    private const int MinStem = 3;
-
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    internal PatternDraft(
+        List<InsightRecord> docs, List<string> texts, PatternDetection.EntityTable entities, List<DraftTheme> themes,
+        IReadOnlyList<ClassTerm>[] candidates, IReadOnlyList<string> terms, PatternOptions options)
     {
-        "a", "about", "above", "across", "after", "again", "against", "all", "almost", "also", "although", "always", "am", "among", "an",
-        "and", "another", "any", "anyone", "anything", "are", "around", "as", "at", "be", "because", "been", "before", "being", "below",
-        "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done", "don", "down", "during", "each",
-        "either", "else", "enough", "etc", "even", "ever", "every", "few", "for", "from", "further", "get", "gets", "got", "had", "has",
-        "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is",
-        "isn", "it", "its", "itself", "just", "least", "less", "let", "like", "many", "may", "me", "might", "more", "most", "much", "must",
-        "my", "myself", "neither", "no", "nor", "not", "now", "of", "off", "often", "on", "once", "one", "only", "or", "other", "others",
-        "our", "ours", "ourselves", "out", "over", "own", "per", "quite", "rather", "really", "same", "shall", "she", "should", "since",
-        "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they",
-        "this", "those", "though", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "wasn",
-        "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
-        "without", "won", "would", "yet", "you", "your", "yours", "yourself", "yourselves",
-    };
-
-    /// <summary>Whether <paramref name="lowerWord"/> (already lower-case) is an English stop word.</summary>
-    public static bool IsStopWord(string lowerWord) => StopWords.Contains(lowerWord);
-
-    /// <summary>Whether a character ends a sentence (a '.' between two digits, as in 3.5, does not).</summary>
-    public static bool EndsSentence(string text, int index)
-    {
-        var c = text[index];
-        if (c is '!' or '?' or ';' or '\n' or '\r')
-        {
-            return true;
-        }
-
-        return c == '.'
-            && !(index > 0 && index + 1 < text.Length && char.IsDigit(text[index - 1]) && char.IsDigit(text[index + 1]));
+        Docs = docs;
+        Texts = texts;
+        Entities = entities;
+        Themes = themes;
+        Candidates = candidates;
+        Terms = terms;
+        Options = options;
     }
 
-    /// <summary>
-    /// Walks <paramref name="text"/>, calling <paramref name="visit"/>(start, length) for every run of letters or digits and
-    /// (start, -1) at every sentence end.
-    /// </summary>
-    public static void Scan(string text, Action<int, int> visit)
-    {
-        var start = -1;
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsLetterOrDigit(text[i]))
-            {
-                if (start < 0)
-                {
-                    start = i;
-                }
+    /// <summary>The terms to embed (distinct, ordinal order): every theme's candidate names.</summary>
+    public IReadOnlyList<string> Terms { get; }
 
-                continue;
-            }
+    /// <summary>How many themes were found (before naming).</summary>
+    public int ThemeCount => Themes.Count;
 
-            if (start >= 0)
-            {
-                visit(start, i - start);
-                start = -1;
-            }
+    internal List<InsightRecord> Docs { get; }
 
-            if (EndsSentence(text, i))
-            {
-                visit(i, -1);
-            }
-        }
+    internal List<string> Texts { get; }
 
-        if (start >= 0)
-        {
-            visit(start, text.Length - start);
-        }
-    }
+    internal PatternDetection.EntityTable Entities { get; }
 
-    /// <summary>The kept, stemmed tokens of <paramref name="text"/> (all sentences together), in order.</summary>
-    public static List<string> Stems(string text)
-    {
-        var stems = new List<string>();
-        Scan(text, (start, length) =>
-        {
-            if (length < MinLength)
-            {
-                return;
-            }
+    internal List<DraftTheme> Themes { get; }
 
-            var word = text.Substring(start, length).ToLowerInvariant();
-            if (!IsStopWord(word))
-            {
-                stems.Add(Stem(word));
-            }
-        });
-        return stems;
-    }
+    internal IReadOnlyList<ClassTerm>[] Candidates { get; }
 
-    /// <summary>
-    /// Light suffix stemming of a lower-case word: plurals (ies → y, sses → ss, es after s/x/z/ch/sh, s), then ied → y, ing, ed
-    /// (undoubling a final double consonant, as in shipping → ship), then a final e, keeping stems of at least three characters.
-    /// </summary>
-    public static string Stem(string word)
-    {
-        if (word.Length < 4)
-        {
-            return word;
-        }
-
-        var s = word;
-        if (s.EndsWith("ies", StringComparison.Ordinal) && s.Length >= 5)
-        {
-            s = string.Concat(s.AsSpan(0, s.Length - 3), "y");
-        }
-        else if (s.EndsWith("sses", StringComparison.Ordinal))
-        {
-            s = s[..^2];
-        }
-        else if (s.Length >= 5 && s.EndsWith("es", StringComparison.Ordinal)
-            && (s[^3] is 's' or 'x' or 'z' || s.EndsWith("ches", StringComparison.Ordinal) || s.EndsWith("shes", StringComparison.Ordinal)))
-        {
-            s = s[..^2];
-        }
-        else if (s[^1] == 's' && !s.EndsWith("ss", StringComparison.Ordinal) && !s.EndsWith("us", StringComparison.Ordinal)
-            && !s.EndsWith("is", StringComparison.Ordinal))
-        {
-            s = s[..^1];
-        }
-
-        if (s.Length >= 5 && s.EndsWith("ied", StringComparison.Ordinal))
-        {
-            s = string.Concat(s.AsSpan(0, s.Length - 3), "y");
-        }
-        else if (s.EndsWith("ing", StringComparison.Ordinal) && s.Length - 3 >= MinStem && HasVowel(s.AsSpan(0, s.Length - 3)))
-        {
-            s = Undouble(s[..^3]);
-        }
-        else if (s.EndsWith("ed", StringComparison.Ordinal) && !s.EndsWith("eed", StringComparison.Ordinal)
-            && s.Length - 2 >= MinStem && HasVowel(s.AsSpan(0, s.Length - 2)))
-        {
-            s = Undouble(s[..^2]);
-        }
-
-        if (s.Length > MinStem && s[^1] == 'e')
-        {
-            s = s[..^1];
-        }
-
-        return s;
-    }
-
-    private static bool HasVowel(ReadOnlySpan<char> s) => s.IndexOfAny("aeiouy") >= 0;
-
-    private static string Undouble(string s) =>
-        s.Length >= 2 && s[^1] == s[^2] && s[^1] is >= 'a' and <= 'z' && "aeioulsz".IndexOf(s[^1], StringComparison.Ordinal) < 0
-            ? s[..^1]
-            : s;
+    internal PatternOptions Options { get; }
 }

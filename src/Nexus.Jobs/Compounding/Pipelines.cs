@@ -112,18 +112,27 @@ public sealed class ConsolidationPipeline(IOptionsMonitor<CompoundingOptions> op
     }
 }
 
-/// <summary>Finds recurring themes and keeps one pattern row per theme.</summary>
-public sealed class PatternDetectionPipeline(IOptionsMonitor<CompoundingOptions> options) : IPipeline
+/// <summary>Finds recurring themes (clusters of insights that mean the same thing) and keeps one pattern row per theme.</summary>
+public sealed class PatternDetectionPipeline(IOptionsMonitor<CompoundingOptions> options, EmbeddingStore embeddings) : IPipeline
 {
     public string JobType => CompoundingJobTypes.PatternDetection;
 
+    // The active patterns of the last run: a theme that continues one keeps its name, and so its row and playbook rule.
+    private const string KnownSql = """
+        select theme as Theme, supporting_insight_ids as SupportingInsightIds
+        from nexus.patterns where workspace_id = @WorkspaceId and status = 'active'
+        order by theme
+        """;
+
     private const string UpsertSql = """
         insert into nexus.patterns as p (id, workspace_id, theme, support, distinct_entities, entity_type, example_insight_ids,
-                                         supporting_insight_ids, first_seen, last_seen, status, created_at, updated_at)
-        values (@Id, @WorkspaceId, @Theme, @Support, @DistinctEntities, @EntityType, @Examples, @Supporting, @FirstSeen, @LastSeen, 'active', @Now, @Now)
+                                         supporting_insight_ids, representative_insight_id, first_seen, last_seen, status, created_at, updated_at)
+        values (@Id, @WorkspaceId, @Theme, @Support, @DistinctEntities, @EntityType, @Examples, @Supporting, @Representative,
+                @FirstSeen, @LastSeen, 'active', @Now, @Now)
         on conflict (workspace_id, theme) do update
         set support = excluded.support, distinct_entities = excluded.distinct_entities, entity_type = excluded.entity_type,
             example_insight_ids = excluded.example_insight_ids, supporting_insight_ids = excluded.supporting_insight_ids,
+            representative_insight_id = excluded.representative_insight_id,
             first_seen = least(p.first_seen, excluded.first_seen),
             last_seen = excluded.last_seen, status = 'active', updated_at = excluded.updated_at
         returning (xmax = 0) as inserted
@@ -138,11 +147,18 @@ public sealed class PatternDetectionPipeline(IOptionsMonitor<CompoundingOptions>
     public async Task<PipelineCounts> RunAsync(PipelineContext context)
     {
         var settings = options.CurrentValue;
+        var patternOptions = new PatternOptions(settings.PatternMinSupport, settings.PatternMinDistinctEntities,
+            TimeSpan.FromDays(settings.PatternWindowDays), SimilarityThreshold: (float)settings.PatternSimilarityThreshold);
         var insights = await InsightRows.ActiveAsync(context);
-        // An insight's own entity names say what it is about, not what it says: they are not themes.
-        var themed = insights.Select(i => i with { Content = WithoutEntityNames(i) }).ToList();
-        var patterns = PatternDetection.Detect(themed, context.Now,
-            new PatternOptions(settings.PatternMinSupport, settings.PatternMinDistinctEntities, TimeSpan.FromDays(settings.PatternWindowDays)));
+        // Only the insights in the window are embedded (stored vectors are read back, new texts embedded once).
+        var selected = PatternDetection.Select(insights, context.Now, patternOptions);
+        var vectors = await embeddings.GetOrCreateAsync([.. selected.Select(PatternDetection.ThemeText)], context.CancellationToken);
+        var known = (await context.Connection.QueryAsync<KnownRow>(new CommandDefinition(KnownSql,
+            new { context.WorkspaceId }, context.Transaction, cancellationToken: context.CancellationToken)))
+            .Select(k => new KnownPattern(k.Theme, k.SupportingInsightIds)).ToList();
+        var draft = PatternDetection.Draft(selected, vectors, context.Now, patternOptions);
+        var termVectors = await embeddings.GetOrCreateAsync(draft.Terms, context.CancellationToken);
+        var patterns = PatternDetection.Detect(draft, termVectors, known);
         var created = 0;
         foreach (var pattern in patterns)
         {
@@ -151,7 +167,7 @@ public sealed class PatternDetectionPipeline(IOptionsMonitor<CompoundingOptions>
                 // Deterministic per workspace and theme, so a run executed twice writes the same rows.
                 Id = DeterministicId(context.WorkspaceId, pattern.Theme), context.WorkspaceId, pattern.Theme, pattern.Support,
                 pattern.DistinctEntities, pattern.EntityType, Examples = pattern.ExampleInsightIds.ToArray(),
-                Supporting = pattern.SupportingInsightIds.ToArray(),
+                Supporting = pattern.SupportingInsightIds.ToArray(), Representative = pattern.RepresentativeInsightId,
                 pattern.FirstSeen, pattern.LastSeen, context.Now,
             }, context.Transaction, cancellationToken: context.CancellationToken));
             created += inserted ? 1 : 0;
@@ -162,14 +178,10 @@ public sealed class PatternDetectionPipeline(IOptionsMonitor<CompoundingOptions>
         return new PipelineCounts(insights.Count, affected, patterns.Count);
     }
 
-    private static string WithoutEntityNames(InsightRecord insight)
+    private sealed class KnownRow
     {
-        var content = insight.Content;
-        foreach (var entity in insight.Entities.Where(e => e.Name.Length > 0).OrderByDescending(e => e.Name.Length))
-        {
-            content = content.Replace(entity.Name, " ", StringComparison.OrdinalIgnoreCase);
-        }
-        return content;
+        public string Theme { get; init; } = "";
+        public Guid[] SupportingInsightIds { get; init; } = [];
     }
 
     internal static Guid DeterministicId(long workspaceId, string key)
@@ -186,8 +198,10 @@ public sealed class PlaybookSynthesisPipeline(IOptionsMonitor<CompoundingOptions
 
     private const string PatternsSql = """
         select p.id as PatternId, p.theme as Theme, p.support as Support, p.distinct_entities as DistinctEntities,
-               p.entity_type as EntityType, p.supporting_insight_ids as Supporting
-        from nexus.patterns p where p.workspace_id = @WorkspaceId and p.status = 'active'
+               p.entity_type as EntityType, p.supporting_insight_ids as Supporting, r.content as Representative
+        from nexus.patterns p
+        left join nexus.insights r on r.id = p.representative_insight_id and r.workspace_id = p.workspace_id
+        where p.workspace_id = @WorkspaceId and p.status = 'active'
         """;
 
     // The supporting text: the insights pattern detection found the theme in (the most recently reinforced 500).
@@ -224,7 +238,7 @@ public sealed class PlaybookSynthesisPipeline(IOptionsMonitor<CompoundingOptions
                 new { context.WorkspaceId, row.Supporting }, context.Transaction,
                 cancellationToken: context.CancellationToken))).AsList();
             scanned += contents.Count;
-            inputs.Add(new PatternInput(row.PatternId, row.Theme, row.Support, row.DistinctEntities, row.EntityType, contents));
+            inputs.Add(new PatternInput(row.PatternId, row.Theme, row.Support, row.DistinctEntities, row.EntityType, contents, row.Representative));
         }
         var rules = PlaybookSynthesis.Synthesize(inputs, new SynthesisOptions(options.CurrentValue.PlaybookMinSupport));
         var created = 0;
@@ -250,6 +264,7 @@ public sealed class PlaybookSynthesisPipeline(IOptionsMonitor<CompoundingOptions
         public int DistinctEntities { get; init; }
         public string? EntityType { get; init; }
         public Guid[] Supporting { get; init; } = [];
+        public string? Representative { get; init; }
     }
 }
 

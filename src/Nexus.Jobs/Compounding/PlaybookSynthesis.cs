@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
 
@@ -32,17 +33,17 @@ public static class PlaybookSynthesis
         "because", "since", "but", "although", "though", "otherwise", "unless", "whereas",
     };
 
-    /// <summary>Words that flip an action, kept in its grouping key so "not reduce prices" and "reduce prices" stay apart.</summary>
-    private static readonly HashSet<string> Negations = new(StringComparer.Ordinal)
-    {
-        "not", "no", "never", "cannot", "don", "doesn", "shouldn", "mustn",
-    };
+    /// <summary>Longest quote of a representative insight in a fallback action.</summary>
+    private const int MaxQuote = 120;
 
     /// <summary>
-    /// One rule per pattern with at least <see cref="SynthesisOptions.MinSupport"/> support. The action is the most common piece of
-    /// advice among the supporting insights (grouped by stemmed words); agreement is the share of supporting insights that give it.
-    /// Confidence = (1 - e^(-support / 10)) x (0.5 + 0.5 x agreement), rounded to 4 decimals. Rules are ordered by confidence
-    /// (descending), then pattern id.
+    /// One rule per pattern with at least <see cref="SynthesisOptions.MinSupport"/> support. A pattern is a theme (insights that
+    /// mean the same thing), so the condition is that an insight is about it. The action is the most common piece of advice
+    /// among the supporting insights (grouped by their <see cref="TextNormalizer"/> tokens); between equally common pieces the
+    /// one its representative insight gives wins, then the ordinal first. Agreement is the share of supporting insights that
+    /// give it. Without advice the action is to investigate the theme, quoting its representative insight. Confidence =
+    /// (1 - e^(-support / 10)) x (0.5 + 0.5 x agreement), rounded to 4 decimals. Rules are ordered by confidence (descending),
+    /// then pattern id.
     /// </summary>
     public static IReadOnlyList<PlaybookRule> Synthesize(IReadOnlyList<PatternInput> patterns, SynthesisOptions options)
     {
@@ -58,15 +59,17 @@ public static class PlaybookSynthesis
             }
 
             var contents = pattern.SupportingContents ?? [];
-            var (action, backing) = ChooseAction(contents);
+            var (action, backing) = ChooseAction(contents, pattern.RepresentativeContent);
             var agreement = action is null || contents.Count == 0 ? 0.0 : (double)backing / contents.Count;
-            action ??= $"Investigate why \"{pattern.Theme}\" keeps recurring";
+            action ??= pattern.RepresentativeContent is { } example && !string.IsNullOrWhiteSpace(example)
+                ? $"Investigate why \"{pattern.Theme}\" keeps recurring, as in \"{Quote(example)}\""
+                : $"Investigate why \"{pattern.Theme}\" keeps recurring";
 
             var confidence = (1 - Math.Exp(-pattern.Support / 10.0)) * (0.5 + (0.5 * agreement));
             confidence = Math.Round(Math.Clamp(confidence, 0.0, 1.0), 4);
             rules.Add(new PlaybookRule(
                 pattern.PatternId,
-                $"When a {pattern.EntityType ?? "workspace"} insight mentions \"{pattern.Theme}\"",
+                $"When a {pattern.EntityType ?? "workspace"} insight is about \"{pattern.Theme}\"",
                 action,
                 confidence,
                 pattern.Support,
@@ -78,8 +81,9 @@ public static class PlaybookSynthesis
     }
 
     /// <summary>The most backed action (capitalised) and how many contents back it; (null, 0) when no content gives advice.</summary>
-    private static (string? Action, int Backing) ChooseAction(IReadOnlyList<string> contents)
+    private static (string? Action, int Backing) ChooseAction(IReadOnlyList<string> contents, string? representative)
     {
+        var representativeKeys = Advice(representative).Select(GroupKey).ToHashSet(StringComparer.Ordinal);
         var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
         var seenKeys = new HashSet<string>(StringComparer.Ordinal);
         var seenSurfaces = new HashSet<string>(StringComparer.Ordinal);
@@ -110,16 +114,21 @@ public static class PlaybookSynthesis
 
         string? best = null;
         var bestBacking = 0;
-        foreach (var group in groups.Values)
+        var bestRepresentative = false;
+        foreach (var (key, group) in groups)
         {
             var surface = group.Surfaces
                 .OrderByDescending(s => s.Value)
                 .ThenBy(s => s.Key, StringComparer.Ordinal)
                 .First().Key;
-            if (group.Backing > bestBacking || (group.Backing == bestBacking && string.CompareOrdinal(surface, best) < 0))
+            var fromRepresentative = representativeKeys.Contains(key);
+            if (group.Backing > bestBacking
+                || (group.Backing == bestBacking && fromRepresentative && !bestRepresentative)
+                || (group.Backing == bestBacking && fromRepresentative == bestRepresentative && string.CompareOrdinal(surface, best) < 0))
             {
                 best = surface;
                 bestBacking = group.Backing;
+                bestRepresentative = fromRepresentative;
             }
         }
 
@@ -142,7 +151,7 @@ public static class PlaybookSynthesis
         var clauseStart = 0;
         for (var i = 0; i <= lower.Length; i++)
         {
-            if (i < lower.Length && !ThemeTokens.EndsSentence(lower, i) && lower[i] != ',')
+            if (i < lower.Length && !EndsSentence(lower, i) && lower[i] != ',')
             {
                 continue;
             }
@@ -268,17 +277,31 @@ public static class PlaybookSynthesis
 
     private static string Word(string text, (int Start, int Length) word) => text.Substring(word.Start, word.Length);
 
-    /// <summary>Actions that say the same thing share a key: their distinct stems, sorted, plus a marker when negated.</summary>
+    /// <summary>
+    /// Actions that say the same thing share a key: their distinct tokens (<see cref="TextNormalizer"/>: stemmed, stop words
+    /// dropped, negations kept), sorted, so "not reduce prices" and "reduce prices" stay apart.
+    /// </summary>
     internal static string GroupKey(string action)
     {
-        var stems = ThemeTokens.Stems(action).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var negated = Words(action, 0, action.Length).Any(w => Negations.Contains(Word(action, w)));
-        if (stems.Count == 0)
-        {
-            return "=" + action;
-        }
+        var tokens = TextNormalizer.Tokens(action).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return tokens.Count == 0 ? "=" + action : string.Join(' ', tokens);
+    }
 
-        return (negated ? "!" : string.Empty) + string.Join(' ', stems);
+    /// <summary>Whether a character ends a sentence (a '.' between two digits, as in 3.5, does not).</summary>
+    private static bool EndsSentence(string text, int index)
+    {
+        var c = text[index];
+        if (c is '!' or '?' or ';' or '\n' or '\r')
+        {
+            return true;
+        }
+        return c == '.' && !(index > 0 && index + 1 < text.Length && char.IsDigit(text[index - 1]) && char.IsDigit(text[index + 1]));
+    }
+
+    private static string Quote(string text)
+    {
+        var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= MaxQuote ? flat : flat[..MaxQuote].TrimEnd() + "…";
     }
 
     private static string Capitalise(string text) =>

@@ -24,7 +24,10 @@ public class ConsolidationEvaluationTests(ITestOutputHelper output)
     [Fact]
     public void EvaluationPairs_AreMergedWithPrecision090AndRecall070()
     {
-        // Written apart from our development pairs and never used to tune anything (see Evaluation/README.md).
+        // Written apart from our development pairs and never used to tune anything (see Evaluation/README.md). Measured
+        // twice: first precision 0.841, recall 0.757 (entity and antonym near-misses merged); then, after the rules were
+        // extended on a new development set of our own (Language/consolidation-dev-pairs-3.tsv, one-word substitutions,
+        // written without looking at this set's pairs), precision 0.931 (54 of 58 merges right), recall 0.771 (54 of 70).
         var evaluation = Evaluate("Evaluation/consolidation-pairs.tsv");
 
         evaluation.Precision.ShouldBeGreaterThanOrEqualTo(0.9);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.Language;
 using Npgsql;
 
 namespace Nexus.Jobs.AiJobs.Handlers;
@@ -122,7 +123,7 @@ public sealed class PricingHandler(NpgsqlDataSource dataSource, IOptionsMonitor<
 }
 
 /// <summary>review_sentiment: scores new reviews, stores the scores, summarises per SKU, finds negative themes.</summary>
-public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource) : IJobHandler
+public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource, EmbeddingStore embeddings, TextModels models) : IJobHandler
 {
     public string Type => "review_sentiment";
 
@@ -154,10 +155,12 @@ public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource) : IJobHa
 
     public async Task<JsonObject> ExecuteAsync(JobExecution job, CancellationToken cancellationToken)
     {
+        var model = await models.SentimentAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var fresh = (await connection.QueryAsync<ReviewRow>(new CommandDefinition(NewSql,
             new { W = job.WorkspaceId, Skus = job.Skus(), Since = job.Int("since_days"), M = job.Marketplace() }, cancellationToken: cancellationToken))).AsList();
-        var scored = fresh.Select(r => (Row: r, Score: SentimentModel.Score(r.Text))).ToList();
+        var scores = await model.ScoreAsync([.. fresh.Select(r => r.Text)], texts => embeddings.GetOrCreateAsync(texts, cancellationToken));
+        var scored = fresh.Zip(scores, (r, s) => (Row: r, Score: s)).ToList();
         await connection.ExecuteAsync(new CommandDefinition(ScoreSql,
             scored.Select(s => new { W = job.WorkspaceId, s.Row.ReviewId, Score = Math.Round(s.Score.Score, 4), s.Score.Label }), cancellationToken: CancellationToken.None));
 
@@ -189,7 +192,7 @@ public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource) : IJobHa
 }
 
 /// <summary>return_classify: classifies return reasons into the taxonomy and flags SKUs whose return rate jumped.</summary>
-public sealed class ReturnClassifyHandler(NpgsqlDataSource dataSource, IOptionsMonitor<HandlerOptions> options) : IJobHandler
+public sealed class ReturnClassifyHandler(NpgsqlDataSource dataSource, EmbeddingStore embeddings, TextModels models, IOptionsMonitor<HandlerOptions> options) : IJobHandler
 {
     public string Type => "return_classify";
 
@@ -223,9 +226,11 @@ public sealed class ReturnClassifyHandler(NpgsqlDataSource dataSource, IOptionsM
     {
         var window = job.Int("window_days") ?? options.CurrentValue.ReturnWindowDays;
         var args = new { W = job.WorkspaceId, Window = window, Skus = job.Skus(), M = job.Marketplace(), Baseline = options.CurrentValue.ReturnBaselineDays };
+        var model = await models.ReturnReasonsAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var returns = (await connection.QueryAsync<ReturnRow>(new CommandDefinition(WindowSql, args, cancellationToken: cancellationToken))).AsList();
-        var classified = returns.Select(r => (Row: r, Class: ReturnModel.Classify(r.Reason))).ToList();
+        var classes = await model.ClassifyAsync([.. returns.Select(r => r.Reason)], texts => embeddings.GetOrCreateAsync(texts, cancellationToken));
+        var classified = returns.Zip(classes, (r, c) => (Row: r, Class: c)).ToList();
         await connection.ExecuteAsync(new CommandDefinition(ClassifySql,
             classified.Select(c => new { W = job.WorkspaceId, c.Row.OrderRef, c.Row.Sku, c.Class.Category, Confidence = Math.Round(c.Class.Confidence, 4) }),
             cancellationToken: CancellationToken.None));

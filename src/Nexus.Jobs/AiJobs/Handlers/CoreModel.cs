@@ -24,10 +24,10 @@ public sealed record ElasticityFit(double Elasticity, double Intercept, double R
 /// <param name="Method">elasticity, competitor or hold.</param>
 public sealed record PriceRecommendation(string Sku, decimal CurrentPrice, decimal RecommendedPrice, double Confidence, string Reasoning, string Method, double? Elasticity);
 
-/// <summary>A review's sentiment: score in -1..1 and its label (positive, neutral, negative).</summary>
-public sealed record SentimentScore(double Score, string Label);
+/// <summary>A review's sentiment: score in -1..1, its label (positive, neutral, negative) and the label's probability.</summary>
+public sealed record SentimentScore(double Score, string Label, double Confidence);
 
-/// <summary>A return reason's class in the fixed taxonomy, with a confidence 0..1.</summary>
+/// <summary>A return reason's class in the fixed taxonomy, with a confidence 0..1 (the probability of that class).</summary>
 public sealed record ReturnClass(string Category, double Confidence);
 
 /// <summary>Return counts of one SKU: in the window under test and in its own baseline before it.</summary>

@@ -19,6 +19,7 @@ public static class HandlerSetup
         // Timeouts are per call (each source and assistant has its own).
         services.AddHttpClient<PriceSourceClient>(PriceSourceClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHttpClient<AssistantClient>(AssistantClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<TextModels>();
         services.AddSingleton<IJobHandler, PricingHandler>();
         services.AddSingleton<IJobHandler, ReviewSentimentHandler>();
         services.AddSingleton<IJobHandler, ReturnClassifyHandler>();

@@ -1,129 +1,198 @@
 using System.Text.RegularExpressions;
+using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.AiJobs.Handlers;
 
-/// <summary>Lexicon-based review sentiment (negation, intensifiers, "but" clauses) and recurring complaint themes.</summary>
-/// <remarks>
-/// Deterministic and offline: a built-in English lexicon instead of a model, so the same review always scores the same
-/// and no service or download is needed. The rules follow VADER's ideas (Hutto and Gilbert, 2014) in simplified form.
-/// </remarks>
-public static partial class SentimentModel
+/// <summary>
+/// Review sentiment learned from labelled reviews: a softmax classifier over sentence embeddings, joined by a vote of
+/// the nearest training reviews, reads the whole review and each of its clauses, and the clauses' verdicts (later ones
+/// weighing more) are blended with the whole one. Pure: the vectors come from outside. Also finds recurring complaint
+/// themes among negative reviews.
+/// </summary>
+public sealed partial class SentimentModel
 {
-    /// <summary>Scores at or above this are positive.</summary>
-    public const double PositiveThreshold = 0.05;
+    /// <summary>The shipped training set (<c>Language/Training/sentiment.tsv</c>).</summary>
+    public const string TrainingSet = "sentiment.tsv";
 
-    /// <summary>Scores at or below this are negative.</summary>
-    public const double NegativeThreshold = -0.05;
+    /// <summary>A review the classifier thinks well of.</summary>
+    public const string Positive = "positive";
 
-    // VADER's normalisation constant: score = sum / sqrt(sum^2 + Alpha) maps any sum into -1..1,
-    // with a single strong word (3) landing near 0.6 rather than saturating.
-    private const double Alpha = 15;
+    /// <summary>A review that is neither, or both in equal measure.</summary>
+    public const string Neutral = "neutral";
 
-    // A negator flips sentiment words within this many following tokens ("not very good", "never really worked").
-    private const int NegationWindow = 3;
+    /// <summary>A review the classifier thinks ill of.</summary>
+    public const string Negative = "negative";
 
-    private const double BeforeButWeight = 0.5;
-    private const double AfterButWeight = 1.5;
+    /// <summary>
+    /// The penalty: on a 5-fold split of the shipped set (whole reviews only) 1e-3, 3e-4 and 1e-4 were right on 0.814,
+    /// 0.818 and 0.817 of the reviews; smaller penalties fit the training reviews ever closer and new ones no better.
+    /// </summary>
+    public static readonly SoftmaxOptions Training = new(L2: 3e-4);
 
-    private static readonly Dictionary<string, double> Lexicon = new(StringComparer.Ordinal)
+    /// <summary>
+    /// The blended probabilities are raised to 1 / this: averaging the pieces' verdicts makes them less sure than the
+    /// model is right. With every part of the model in place, 0.7 brought the expected calibration error on a 5-fold
+    /// split of the training set from 0.119 to 0.046, on the development reviews from 0.154 to 0.089 and on the harder
+    /// ones from 0.079 to 0.029; no label changes.
+    /// </summary>
+    public const double Temperature = 0.7;
+
+    /// <summary>
+    /// Share of the verdict that comes from the clauses rather than the whole review. Measured before the neighbour vote
+    /// was added: on the development reviews, the whole review alone was right on 0.833, blended half and half with its clauses on 0.858; on a 5-fold split of the
+    /// training set 0.818 and 0.832. Blending in only the clause after the last "but" or "however" reached 0.842 and
+    /// 0.825, the last clause alone 0.858 and 0.829. (Also classifying each negated clause with its negation removed,
+    /// the verdict flipped, as VADER flips a negated word, made no measurable difference: 0.858 and 0.832 at a fifth
+    /// of the weight, 0.867 and 0.830 at three tenths, worse above; it is not done.)
+    /// </summary>
+    public const double ClauseWeight = 0.5;
+
+    /// <summary>Training reviews that vote on each piece.</summary>
+    public const int Neighbours = 20;
+
+    /// <summary>How fast a neighbour's vote fades with its distance (see <see cref="NearestExamples"/>).</summary>
+    public const double NeighbourSharpness = 0.05;
+
+    /// <summary>
+    /// Share of each piece's verdict that comes from its nearest training reviews rather than the classifier. With the
+    /// vote at 0.3 (20 neighbours, sharpness 0.05) the development reviews went from 0.858 to 0.883 and the harder
+    /// development set (longer, implicit reviews) from 0.725 to 0.750; 10 or 40 neighbours and sharpness 0.1 did about
+    /// as well, a weight of 0.4 no better. (On a 5-fold split of the training set it lost a point, 0.832 to 0.822: the
+    /// set holds the same topics written positive, negative and neutral, so a held-out review's nearest neighbour is
+    /// often its own twin with the opposite label, which new reviews do not have.)
+    /// </summary>
+    public const double NeighbourWeight = 0.3;
+
+    // Where a review turns: sentence ends, and the words that introduce a contrast or concession.
+    [GeneratedRegex(@"(?<=[.!?;])\s+|\s*\b(?:but|however|although|though|yet)\b\s*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ClauseBreak();
+
+    private readonly SoftmaxClassifier classifier;
+    private readonly NearestExamples examples;
+    private readonly int positive;
+    private readonly int negative;
+
+    private SentimentModel(SoftmaxClassifier classifier, NearestExamples examples)
     {
-        // Positive.
-        ["love"] = 3, ["loved"] = 3, ["loves"] = 3, ["excellent"] = 3, ["amazing"] = 3, ["awesome"] = 3,
-        ["fantastic"] = 3, ["outstanding"] = 3, ["perfect"] = 3, ["perfectly"] = 2.5, ["superb"] = 3, ["wonderful"] = 3,
-        ["brilliant"] = 3, ["best"] = 2.5, ["flawless"] = 3, ["incredible"] = 3, ["exceptional"] = 3,
-        ["great"] = 2, ["good"] = 2, ["nice"] = 1.8, ["happy"] = 2, ["pleased"] = 2, ["satisfied"] = 1.8,
-        ["recommend"] = 2, ["recommended"] = 2, ["impressed"] = 2.2, ["impressive"] = 2.2, ["beautiful"] = 2.5,
-        ["comfortable"] = 2, ["sturdy"] = 1.8, ["durable"] = 1.8, ["solid"] = 1.5, ["reliable"] = 1.8,
-        ["quality"] = 1, ["worth"] = 1.5, ["value"] = 1, ["fast"] = 1.5, ["quick"] = 1.5, ["quickly"] = 1.2,
-        ["easy"] = 1.5, ["easily"] = 1.2, ["work"] = 0.8, ["works"] = 1, ["worked"] = 1, ["working"] = 0.5, ["fine"] = 0.8,
-        ["well"] = 1, ["like"] = 1.2, ["liked"] = 1.5, ["enjoy"] = 2, ["enjoyed"] = 2, ["glad"] = 2,
-        ["delighted"] = 3, ["thrilled"] = 3, ["favorite"] = 2.5, ["favourite"] = 2.5, ["bargain"] = 1.8,
-        ["cheap"] = 0.5, ["affordable"] = 1.5, ["helpful"] = 1.8, ["friendly"] = 1.8, ["clean"] = 1,
-        ["soft"] = 1, ["smooth"] = 1.5, ["stylish"] = 1.8, ["elegant"] = 2, ["gorgeous"] = 3, ["lovely"] = 2.5,
-        ["cute"] = 1.8, ["fun"] = 1.8, ["useful"] = 1.5, ["handy"] = 1.5, ["convenient"] = 1.5,
-        ["accurate"] = 1.5, ["bright"] = 1, ["crisp"] = 1.2, ["clear"] = 1, ["powerful"] = 1.8,
-        ["efficient"] = 1.5, ["quiet"] = 1.2, ["lightweight"] = 1, ["fits"] = 1, ["fit"] = 0.5,
-        ["superior"] = 2, ["premium"] = 1.5, ["excited"] = 2, ["exactly"] = 1, ["thank"] = 1.5, ["thanks"] = 1.5,
-        ["pleasant"] = 2, ["prompt"] = 1.5, ["promptly"] = 1.5, ["described"] = 0.8, ["improved"] = 1.5,
-        ["ok"] = 0.5, ["okay"] = 0.5, ["decent"] = 1.2, ["adequate"] = 0.5, ["wow"] = 2.5, ["win"] = 2,
-        ["sleek"] = 1.8, ["cozy"] = 1.8, ["fresh"] = 1.2, ["delicious"] = 2.5, ["tasty"] = 2,
-        // Negative.
-        ["hate"] = -3, ["hated"] = -3, ["terrible"] = -3, ["awful"] = -3, ["horrible"] = -3, ["worst"] = -3,
-        ["useless"] = -2.8, ["garbage"] = -3, ["junk"] = -2.8, ["trash"] = -2.8, ["crap"] = -2.8, ["scam"] = -3,
-        ["broke"] = -3, ["broken"] = -3, ["breaks"] = -2.5, ["defective"] = -3, ["faulty"] = -2.8, ["dead"] = -2.5,
-        ["bad"] = -2.5, ["poor"] = -2.2, ["poorly"] = -2, ["disappointed"] = -2.5, ["disappointing"] = -2.5,
-        ["disappointment"] = -2.5, ["unhappy"] = -2.2, ["waste"] = -2.5, ["wasted"] = -2.5, ["refund"] = -1.5,
-        ["return"] = -1, ["returned"] = -1.5, ["returning"] = -1.5, ["late"] = -1.5, ["delayed"] = -1.5,
-        ["slow"] = -1.5, ["cheaply"] = -2, ["flimsy"] = -2.2, ["fragile"] = -1.5, ["damaged"] = -2.5,
-        ["damage"] = -2, ["cracked"] = -2.5, ["crack"] = -2, ["scratched"] = -2, ["scratch"] = -1.5,
-        ["leaks"] = -2.2, ["leaked"] = -2.2, ["leaking"] = -2.2, ["missing"] = -2, ["wrong"] = -2,
-        ["fake"] = -2.8, ["counterfeit"] = -3, ["misleading"] = -2.5, ["overpriced"] = -2, ["expensive"] = -1,
-        ["uncomfortable"] = -2, ["painful"] = -2.2, ["annoying"] = -2, ["frustrating"] = -2.2, ["frustrated"] = -2.2,
-        ["failed"] = -2.5, ["fails"] = -2.2, ["failure"] = -2.5, ["fail"] = -2.2, ["malfunction"] = -2.5,
-        ["stopped"] = -2, ["problem"] = -1.8, ["problems"] = -1.8, ["issue"] = -1.5, ["issues"] = -1.5,
-        ["complaint"] = -1.5, ["complaints"] = -1.5, ["rude"] = -2.5, ["unhelpful"] = -2.2, ["noisy"] = -1.8,
-        ["loud"] = -1, ["smell"] = -1.2, ["smells"] = -1.5, ["stinks"] = -2.2, ["dirty"] = -2, ["ugly"] = -2.2,
-        ["small"] = -0.5, ["tight"] = -0.8, ["loose"] = -1, ["weak"] = -1.8, ["dim"] = -1, ["blurry"] = -1.8,
-        ["inaccurate"] = -1.8, ["unreliable"] = -2.2, ["mediocre"] = -1.5, ["meh"] = -1, ["avoid"] = -2.5,
-        ["regret"] = -2.5, ["sucks"] = -2.8, ["worse"] = -2.2, ["lousy"] = -2.5, ["pathetic"] = -2.8,
-        ["ridiculous"] = -2, ["unacceptable"] = -2.8, ["nightmare"] = -3, ["hassle"] = -1.8, ["difficult"] = -1.5,
-        ["hard"] = -0.8, ["confusing"] = -1.8, ["complicated"] = -1.2, ["overheats"] = -2.2, ["overheating"] = -2.2,
-        ["rusted"] = -2.2, ["rust"] = -1.8, ["torn"] = -2.2, ["ripped"] = -2.2, ["peeling"] = -1.8,
-        ["wobbly"] = -1.8, ["unstable"] = -1.8, ["stuck"] = -1.5, ["freezes"] = -2, ["crashes"] = -2.2,
-        ["drains"] = -1, ["sad"] = -2, ["angry"] = -2.5, ["upset"] = -2.2, ["sick"] = -2,
-        ["cheapest"] = -0.5, ["bland"] = -1.5, ["stale"] = -1.8, ["soggy"] = -1.8,
-    };
+        this.classifier = classifier;
+        this.examples = examples;
+        positive = IndexOf(classifier.Labels, Positive);
+        negative = IndexOf(classifier.Labels, Negative);
+        IndexOf(classifier.Labels, Neutral);
+    }
 
-    private static readonly Dictionary<string, double> Intensifiers = new(StringComparer.Ordinal)
+    /// <summary>Fits the model to labelled reviews (positive, neutral, negative) and their vectors, in order.</summary>
+    public static SentimentModel Train(IReadOnlyList<LabelledText> examples, IReadOnlyList<float[]> vectors)
     {
-        ["very"] = 1.5, ["really"] = 1.5, ["so"] = 1.3, ["super"] = 1.5, ["totally"] = 1.5, ["truly"] = 1.5,
-        ["highly"] = 1.5, ["extremely"] = 2, ["incredibly"] = 2, ["absolutely"] = 2, ["completely"] = 1.8,
-        ["utterly"] = 2, ["quite"] = 1.2, ["slightly"] = 0.5, ["somewhat"] = 0.5, ["fairly"] = 0.8, ["barely"] = 0.5,
-        ["mostly"] = 0.8, ["pretty"] = 1.2,
-    };
-
-    private static readonly HashSet<string> Negators = new(StringComparer.Ordinal)
-    {
-        "not", "never", "no", "hardly", "cannot", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent",
-        "wont", "cant", "couldnt", "wouldnt", "shouldnt", "havent", "hasnt", "nor", "without", "nothing",
-    };
-
-    // Words too common, or too generic to a review, to be a theme: "terrible" says a review is negative, not why.
-    private static readonly HashSet<string> ThemeStopWords = new(StringComparer.Ordinal)
-    {
-        "the", "and", "for", "with", "this", "that", "these", "those", "was", "were", "are", "is", "been", "being",
-        "have", "has", "had", "but", "not", "you", "your", "our", "its", "they", "them", "their", "there", "then",
-        "than", "from", "into", "onto", "out", "off", "over", "under", "after", "before", "about", "again", "just",
-        "only", "very", "really", "too", "also", "all", "any", "some", "one", "two", "get", "got", "did", "does",
-        "doing", "would", "could", "should", "will", "can", "what", "which", "when", "where", "who", "why", "how",
-        "because", "while", "even", "still", "ever", "never", "now", "here", "more", "most", "much", "many", "such",
-        "own", "same", "other", "each", "both", "few", "his", "her", "him", "she", "myself", "yourself", "itself",
-        "product", "item", "items", "thing", "things", "bought", "buy", "purchase", "purchased", "order", "ordered",
-        "star", "stars", "review", "bad", "terrible", "awful", "horrible", "worst", "poor", "disappointed",
-        "disappointing", "disappointment", "hate", "useless", "garbage", "junk", "crap", "waste", "money", "like",
-        "way", "lot", "back", "well", "went", "make", "made", "use", "used", "using", "first", "time", "day", "days",
-        "week", "weeks", "month", "months", "year", "years", "within", "since", "until", "says", "said", "came",
-    };
-
-    /// <summary>Scores a review's text in -1..1 and labels it positive, neutral or negative.</summary>
-    public static SentimentScore Score(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var sum = 0.0;
-        foreach (var sentence in Sentences(text))
-        {
-            sum += ScoreSentence(sentence);
-        }
-
-        var score = sum == 0 ? 0 : sum / Math.Sqrt(sum * sum + Alpha);
-        var label = score >= PositiveThreshold ? "positive" : score <= NegativeThreshold ? "negative" : "neutral";
-        return new SentimentScore(score, label);
+        ArgumentNullException.ThrowIfNull(examples);
+        var labels = examples.Select(e => e.Label).ToArray();
+        var classifier = SoftmaxClassifier.Train(vectors, labels, Training);
+        return new SentimentModel(classifier, new NearestExamples(vectors, labels, classifier.Labels));
     }
 
     /// <summary>
-    /// The most frequent themes among negative reviews: unigrams and bigrams of non-stop words, counted once per
-    /// review, at least two reviews each; a bigram replaces a unigram it covers in at least 80% of that unigram's
-    /// reviews. Ordered by count descending, then ordinally.
+    /// The parts of a review that are embedded: the review itself first, then its clauses when it has more than one
+    /// (split at sentence ends and at "but", "however", "although", "though", "yet"; fragments under 3 characters dropped).
+    /// </summary>
+    public static IReadOnlyList<string> Pieces(string review)
+    {
+        ArgumentNullException.ThrowIfNull(review);
+        var clauses = ClauseBreak().Split(review)
+            .Select(c => c.Trim().Trim(',', '.', ';', ':', '!', '?', '-').Trim())
+            .Where(c => c.Length >= 3)
+            .ToList();
+        return clauses.Count > 1 ? [review, .. clauses] : [review];
+    }
+
+    /// <summary>
+    /// Scores a review from the vectors of its <see cref="Pieces"/>, in the same order. The label is the most probable
+    /// class, its probability the confidence, and the score P(positive) - P(negative), in -1..1 (after sharpening by
+    /// <see cref="Temperature"/>).
+    /// </summary>
+    public SentimentScore Score(IReadOnlyList<float[]> pieceVectors)
+    {
+        ArgumentNullException.ThrowIfNull(pieceVectors);
+        if (pieceVectors.Count == 0)
+        {
+            throw new ArgumentException("A review has at least its own vector.", nameof(pieceVectors));
+        }
+        var p = PieceProbabilities(pieceVectors[0]);
+        var clauses = pieceVectors.Count - 1;
+        if (clauses > 0)
+        {
+            // A review's conclusion tends to come last ("good at first, but it broke"): clause j of n weighs j, so the
+            // last one counts most without silencing the rest.
+            var totalWeight = clauses * (clauses + 1) / 2.0;
+            var blended = new double[p.Length];
+            for (var j = 1; j <= clauses; j++)
+            {
+                var q = PieceProbabilities(pieceVectors[j]);
+                for (var c = 0; c < p.Length; c++)
+                {
+                    blended[c] += q[c] * j / totalWeight;
+                }
+            }
+            for (var c = 0; c < p.Length; c++)
+            {
+                p[c] = (1 - ClauseWeight) * p[c] + ClauseWeight * blended[c];
+            }
+        }
+        Sharpen(p, Temperature);
+        var best = 0;
+        for (var c = 1; c < p.Length; c++)
+        {
+            if (p[c] > p[best])
+            {
+                best = c;
+            }
+        }
+        return new SentimentScore(p[positive] - p[negative], classifier.Labels[best], p[best]);
+    }
+
+    // The classifier's probabilities for one piece, blended with the vote of its nearest training reviews.
+    private double[] PieceProbabilities(float[] vector)
+    {
+        var p = classifier.Probabilities(vector);
+        var vote = examples.Vote(vector, Neighbours, NeighbourSharpness);
+        for (var c = 0; c < p.Length; c++)
+        {
+            p[c] = (1 - NeighbourWeight) * p[c] + NeighbourWeight * vote[c];
+        }
+        return p;
+    }
+
+    /// <summary>
+    /// Scores every review: embeds all their <see cref="Pieces"/> in one call to <paramref name="embed"/> (which returns
+    /// one vector per text, in order), then <see cref="Score"/>s each.
+    /// </summary>
+    public async Task<IReadOnlyList<SentimentScore>> ScoreAsync(IReadOnlyList<string> reviews, Func<IReadOnlyList<string>, Task<float[][]>> embed)
+    {
+        ArgumentNullException.ThrowIfNull(reviews);
+        ArgumentNullException.ThrowIfNull(embed);
+        var pieces = reviews.Select(Pieces).ToList();
+        var vectors = await embed([.. pieces.SelectMany(p => p)]);
+        var scores = new SentimentScore[reviews.Count];
+        var start = 0;
+        for (var i = 0; i < reviews.Count; i++)
+        {
+            scores[i] = Score(vectors[start..(start + pieces[i].Count)]);
+            start += pieces[i].Count;
+        }
+        return scores;
+    }
+
+    /// <summary>Scores a labelled set (positive, neutral, negative) and compares the labels and confidences with the truth.</summary>
+    public async Task<EvaluationReport> EvaluateAsync(IReadOnlyList<LabelledText> set, Func<IReadOnlyList<string>, Task<float[][]>> embed)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var scores = await ScoreAsync([.. set.Select(e => e.Text)], embed);
+        return Evaluation.Score([.. set.Select(e => e.Label)], [.. scores.Select(s => s.Label)], [.. scores.Select(s => s.Confidence)]);
+    }
+
+    /// <summary>
+    /// The most frequent themes among negative reviews: unigrams and bigrams of content words (the normaliser's tokens,
+    /// bigrams within one clause), counted once per review, at least two reviews each; a bigram replaces a unigram it
+    /// covers in at least 80% of that unigram's reviews. Ordered by count descending, then ordinally.
     /// </summary>
     public static IReadOnlyList<(string Theme, int Count)> NegativeThemes(IEnumerable<string> negativeTexts, int top)
     {
@@ -142,22 +211,26 @@ public static partial class SentimentModel
             // Per review, so one long rant cannot outweigh many short complaints.
             var seenUnigrams = new HashSet<string>(StringComparer.Ordinal);
             var seenBigrams = new HashSet<string>(StringComparer.Ordinal);
-            string? previous = null;
-            foreach (var token in Tokens(text))
+            var pieces = Pieces(text);
+            foreach (var clause in pieces.Count > 1 ? pieces.Skip(1) : pieces)
             {
-                if (!IsThemeWord(token))
+                string? previous = null;
+                foreach (var token in TextNormalizer.Tokens(clause))
                 {
-                    previous = null; // a stop word or punctuation breaks a bigram
-                    continue;
-                }
+                    if (!IsThemeWord(token))
+                    {
+                        previous = null; // a generic or negating word breaks a bigram
+                        continue;
+                    }
 
-                seenUnigrams.Add(token);
-                if (previous is not null)
-                {
-                    seenBigrams.Add(previous + " " + token);
-                }
+                    seenUnigrams.Add(token);
+                    if (previous is not null)
+                    {
+                        seenBigrams.Add(previous + " " + token);
+                    }
 
-                previous = token;
+                    previous = token;
+                }
             }
 
             foreach (var u in seenUnigrams)
@@ -214,119 +287,48 @@ public static partial class SentimentModel
             .ToList();
     }
 
+    // Words a negative review uses whatever its complaint: they say that it is negative, or that it is a review, not why.
+    // Kept in the normaliser's own form (stemmed), so they match its tokens.
+    private static readonly HashSet<string> GenericReviewWords = new(
+        new[]
+        {
+            "product", "item", "thing", "bought", "buy", "purchase", "order", "star", "review", "bad", "terrible", "awful",
+            "horrible", "worst", "poor", "disappointed", "disappointing", "disappointment", "hate", "useless", "garbage",
+            "junk", "crap", "waste", "money", "like", "way", "lot", "back", "well", "went", "make", "made", "use", "get",
+            "got", "one", "two", "first", "time", "day", "week", "month", "year", "says", "said", "came", "ever", "more",
+            "most", "few",
+        }.SelectMany(TextNormalizer.Tokens),
+        StringComparer.Ordinal);
+
     private static bool IsThemeWord(string token) =>
-        token.Length >= 3 && char.IsLetter(token[0]) && !ThemeStopWords.Contains(token) && !Negators.Contains(token);
+        token.Length >= 3 && char.IsLetter(token[0]) && !GenericReviewWords.Contains(token) && !TextNormalizer.IsNegation(token);
 
-    private static double ScoreSentence(IReadOnlyList<string> tokens)
+    /// <summary>Raises each probability to 1 / <paramref name="temperature"/> and renormalises, in place; the order is kept.</summary>
+    public static void Sharpen(double[] p, double temperature)
     {
-        // "good but broke": the clause after "but" carries the reviewer's conclusion, so it outweighs the one before.
-        var butIndex = -1;
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            if (tokens[i] is "but" or "however")
-            {
-                butIndex = i;
-                break;
-            }
-        }
-
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
         var sum = 0.0;
-        var negationLeft = 0;
-        var multiplier = 1.0;
-        for (var i = 0; i < tokens.Count; i++)
+        for (var c = 0; c < p.Length; c++)
         {
-            var token = tokens[i];
-            if (token == ",")
-            {
-                negationLeft = 0; // a comma ends a negation's reach: "not cheap, good quality"
-                multiplier = 1.0;
-                continue;
-            }
-
-            if (i == butIndex)
-            {
-                negationLeft = 0;
-                multiplier = 1.0;
-                continue;
-            }
-
-            if (Negators.Contains(token))
-            {
-                negationLeft = NegationWindow;
-                continue;
-            }
-
-            if (Intensifiers.TryGetValue(token, out var factor))
-            {
-                multiplier *= factor;
-                negationLeft = Math.Max(0, negationLeft - 1);
-                continue;
-            }
-
-            if (Lexicon.TryGetValue(token, out var weight) && weight != 0)
-            {
-                var value = weight * multiplier;
-                if (negationLeft > 0)
-                {
-                    value = -value;
-                }
-
-                if (butIndex >= 0)
-                {
-                    value *= i < butIndex ? BeforeButWeight : AfterButWeight;
-                }
-
-                sum += value;
-                multiplier = 1.0;
-            }
-            else
-            {
-                // An intensifier reaches only the word right after it (or after another intensifier/negator).
-                multiplier = 1.0;
-            }
-
-            negationLeft = Math.Max(0, negationLeft - 1);
+            p[c] = Math.Pow(p[c], 1 / temperature);
+            sum += p[c];
         }
-
-        return sum;
+        for (var c = 0; c < p.Length; c++)
+        {
+            p[c] /= sum;
+        }
     }
 
-    private static IEnumerable<List<string>> Sentences(string text)
+    private static int IndexOf(IReadOnlyList<string> labels, string label)
     {
-        var sentence = new List<string>();
-        foreach (var token in Tokens(text))
+        for (var i = 0; i < labels.Count; i++)
         {
-            if (token is "." or "!" or "?" or ";" or "\n")
+            if (labels[i] == label)
             {
-                if (sentence.Count > 0)
-                {
-                    yield return sentence;
-                    sentence = [];
-                }
-
-                continue;
+                return i;
             }
-
-            sentence.Add(token);
         }
-
-        if (sentence.Count > 0)
-        {
-            yield return sentence;
-        }
+        throw new ArgumentException($"The sentiment examples have no \"{label}\" reviews.");
     }
-
-    // Lower-case words with apostrophes removed ("doesn't" -> "doesnt", so contractions become one negator),
-    // plus the punctuation that bounds sentences and clauses.
-    private static IEnumerable<string> Tokens(string text)
-    {
-        var normalised = text.ToLowerInvariant().Replace('\u2019', '\'').Replace("'", "", StringComparison.Ordinal);
-        foreach (Match m in TokenRegex().Matches(normalised))
-        {
-            yield return m.Value;
-        }
-    }
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+|[.!?;,\n]")]
-    private static partial Regex TokenRegex();
 }
