@@ -5,24 +5,25 @@ namespace Nexus.Jobs.Compounding;
 
 /// <summary>Finds active insights that state the same fact about the same entities, and what each group merges into. Pure.</summary>
 /// <remarks>
-/// Two active insights state the same fact when the cosine similarity of their embeddings reaches the threshold,
-/// <see cref="FactGuard"/> finds no difference that changes the fact (a negation, a number, an antonym, another specific
-/// term), and their entity-id sets are equal or one is a non-empty proper subset of the other. Candidate pairs are
-/// searched per entity (and among the insights without entities), never across the whole workspace: only insights that
-/// share an entity may merge. Groups are joined only while every two members stay entity-compatible, so a chain of pairs
-/// can never merge insights about different entities.
+/// Two active insights state the same fact when <see cref="SameFact"/> holds for them: their embeddings are alike enough
+/// for the words they do not share, and <see cref="FactGuard"/> finds no difference that changes the fact (a negation,
+/// a number, an antonym, another specific term); and their entity-id sets are equal or one is a non-empty proper subset
+/// of the other. Candidate pairs are searched per entity (and among the insights without entities), never across the
+/// whole workspace: only insights that share an entity may merge. Each insight joins a canonical directly (see Group),
+/// and only while every two members stay entity-compatible, so no chain of pairs can drift to another fact or merge
+/// insights about different entities.
 /// </remarks>
 public static class Consolidation
 {
-    /// <summary>The cosine similarity two insights need at least, tuned on our own development pairs (see <c>docs/decisions</c>).</summary>
-    public const double DefaultThreshold = 0.74;
+    /// <summary>The cosine similarity two insights in other words need, tuned on our own development pairs (see docs/decisions/0012).</summary>
+    public const double DefaultThreshold = 0.72;
 
-    // Texts that share most of their words are alike to the model for that reason alone: "complains about late
-    // deliveries" and "complains about damaged deliveries" score 0.76, as high as a free paraphrase. So for texts in
-    // other words the similarity needed rises with the share of words they have in common, by OverlapWeight per unit
-    // of Jaccard overlap above OverlapFloor.
-    private const double OverlapFloor = 0.3;
-    private const double OverlapWeight = 0.3;
+    // Texts that differ in only a word or two are alike to the model for the words they share: "the kettle lid" and
+    // "the teapot lid" score 0.86, as high as a free paraphrase. So the fewer words two texts do not share, the more
+    // similar they must be: a single word apart needs 0.90 (a synonym: "bigger" / "larger" 0.996, "postponed" /
+    // "delayed" 0.92), two words 0.84.
+    private const double OneWordApart = 0.90;
+    private const double TwoWordsApart = 0.84;
 
     // Texts with the same words (in any order, any case, with typos) state the same fact unless the guard objects, but
     // a typo throws the model's word pieces off: "blue ketle" against "blue kettle" scores 0.67. Such pairs need only
@@ -64,9 +65,9 @@ public static class Consolidation
 
     /// <summary>
     /// The merge rule for two texts whose embeddings have cosine <paramref name="similarity"/>: no difference
-    /// <see cref="FactGuard"/> reads as another fact, and either the same words (<see cref="FactGuard.SameWords"/>) with a
-    /// similarity of at least 0.6 (or the threshold, if lower), or other words with a similarity of at least the
-    /// threshold plus 0.3 per unit of word overlap above 0.3.
+    /// <see cref="FactGuard"/> reads as another fact, and a similarity of at least 0.6 for the same words
+    /// (<see cref="FactGuard.SameWords"/>), 0.90 for texts one word apart, 0.84 for two words apart, and
+    /// <paramref name="threshold"/> for texts in other words (never less than the threshold).
     /// </summary>
     public static bool SameFact(double similarity, FactProfile a, FactProfile b, double threshold)
     {
@@ -74,8 +75,12 @@ public static class Consolidation
         {
             return false;
         }
-        var alike = FactGuard.SameWords(a, b)
-            || similarity >= threshold + OverlapWeight * Math.Max(0, FactGuard.Overlap(a, b) - OverlapFloor);
+        var alike = FactGuard.SameWords(a, b) || similarity >= FactGuard.Difference(a, b) switch
+        {
+            1 => Math.Max(threshold, OneWordApart),
+            2 => Math.Max(threshold, TwoWordsApart),
+            _ => threshold,
+        };
         return alike && FactGuard.Compare(a, b) == FactConflict.None;
     }
 

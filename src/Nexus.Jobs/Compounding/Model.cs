@@ -28,7 +28,7 @@ public static class InsightStatus
 }
 
 /// <summary>Settings of near-duplicate detection.</summary>
-/// <param name="SimilarityThreshold">Minimum cosine similarity of two insights' embeddings for them to state the same fact (the fact guard must pass too).</param>
+/// <param name="SimilarityThreshold">Cosine similarity of two insights' embeddings from which texts in other words state one fact (texts one or two words apart need more, the same words less; the fact guard must pass too).</param>
 /// <param name="Search">How candidate pairs are searched inside large entity buckets; null for the defaults.</param>
 public sealed record ConsolidationOptions(double SimilarityThreshold = Consolidation.DefaultThreshold, Language.NeighbourSearchOptions? Search = null);
 

@@ -142,7 +142,7 @@ public static partial class FactGuard
         {
             return FactConflict.Number;
         }
-        if (OppositePoles(a, extraA, b, extraB))
+        if (OppositePoles(a, extraA, b, extraB) || OppositePrefixes(a, b))
         {
             return FactConflict.Antonym;
         }
@@ -153,18 +153,24 @@ public static partial class FactGuard
         return FactConflict.None;
     }
 
-    /// <summary>The Jaccard overlap of the two texts' comparable words (normalised tokens and names), 0 to 1.</summary>
-    public static double Overlap(FactProfile a, FactProfile b)
+    /// <summary>
+    /// How many words the texts do not share: the larger of the two sides' counts of words the other lacks (0 for the
+    /// same words, 1 for a minimal pair such as "teacher" / "student" in otherwise equal sentences).
+    /// </summary>
+    public static int Difference(FactProfile a, FactProfile b)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var shared = 0;
+        int onlyA = 0, onlyB = 0;
         foreach (var word in a.Words)
         {
-            shared += b.Words.Contains(word) ? 1 : 0;
+            onlyA += b.Words.Contains(word) ? 0 : 1;
         }
-        var union = a.Words.Count + b.Words.Count - shared;
-        return union == 0 ? 1 : (double)shared / union;
+        foreach (var word in b.Words)
+        {
+            onlyB += a.Words.Contains(word) ? 0 : 1;
+        }
+        return Math.Max(onlyA, onlyB);
     }
 
     /// <summary>
@@ -258,6 +264,36 @@ public static partial class FactGuard
             }
         }
         return count;
+    }
+
+    // Prefixes at opposite ends: "overpaid" / "underpaid", "upsell" / "downsell", "inflow" / "outflow".
+    private static readonly (string High, string Low)[] OppositePrefixPairs = [("over", "under"), ("up", "down"), ("in", "out")];
+
+    private static bool OppositePrefixes(FactProfile a, FactProfile b)
+    {
+        foreach (var x in a.Words)
+        {
+            if (b.Words.Contains(x))
+            {
+                continue;
+            }
+            foreach (var (high, low) in OppositePrefixPairs)
+            {
+                var (from, to) = x.StartsWith(high, StringComparison.Ordinal) ? (high, low)
+                    : x.StartsWith(low, StringComparison.Ordinal) ? (low, high)
+                    : (null, null);
+                if (from is null || x.Length - from.Length < 3)
+                {
+                    continue;
+                }
+                var opposite = string.Concat(to, x.AsSpan(from.Length));
+                if (b.Words.Contains(opposite) && !a.Words.Contains(opposite))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static bool EachHasOwn<T>(HashSet<T> a, HashSet<T> b)
@@ -499,12 +535,14 @@ public static partial class FactGuard
                 anyDigit |= char.IsDigit(w[k]);
                 letters += char.IsLetter(w[k]) ? 1 : 0;
             }
-            // Function words are no names however they are written ("On", "THEIR"), except two acronyms that read as them.
-            var functionWord = word.Token is null && lower is not ("us" or "it");
+            // Function words are no names however they are written ("On", "THEIR"), except two acronyms that read as them
+            // and a capital letter standing alone inside a sentence ("plan B"; not "A" and "I", which are words).
+            var letterName = w.Length == 1 && char.IsUpper(w[0]) && w[0] is not ('A' or 'I') && !word.StartsSentence;
+            var functionWord = word.Token is null && lower is not ("us" or "it") && !letterName;
             var acronym = !shouting && letters >= 2 && !anyLower && !functionWord;
             var mixed = anyLower && upperAfterFirst && !functionWord;
             var code = anyDigit && !QuantityPattern().IsMatch(lower);
-            var capital = initialCapital && !shouting && !titleCase && w.Length >= 2 && !functionWord;
+            var capital = initialCapital && !shouting && !titleCase && (w.Length >= 2 || letterName) && !functionWord;
             if (code || acronym || mixed || (capital && !word.StartsSentence))
             {
                 var canonical = word.Token ?? lower;

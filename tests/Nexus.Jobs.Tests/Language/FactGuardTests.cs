@@ -68,6 +68,10 @@ public class FactGuardTests
     [InlineData("The builder finished ahead of schedule", "The builder finished behind schedule")]
     [InlineData("The firm is hiring drivers", "The firm is laying off drivers")]
     [InlineData("The discount code works at checkout", "The discount code doesn't work at checkout")] // "not" turns the scale word
+    [InlineData("The firm imports most of its coffee", "The firm exports most of its coffee")]
+    [InlineData("The feature is enabled for all users", "The feature is disabled for all users")]
+    [InlineData("The parcel arrived before the deadline", "The parcel arrived after the deadline")] // function words too
+    [InlineData("The client overpaid the last invoice", "The client underpaid the last invoice")] // opposite prefixes
     public void Compare_FindsOppositeEndsOfAScale(string a, string b)
     {
         FactGuard.Compare(a, b).ShouldBe(FactConflict.Antonym);
@@ -102,6 +106,10 @@ public class FactGuardTests
     [InlineData("Replies come within a day", "Replies come within a week")]
     [InlineData("Buyers prefer the leather sofa", "Buyers prefer the fabric sofa")]
     [InlineData("Slack is what their staff use", "Their staff use Teams")] // a capitalised first word may be a name
+    [InlineData("Plan B was cheaper for them", "Plan C was cheaper for them")] // a capital letter alone
+    [InlineData("The meeting is planned for the morning", "The meeting is planned for the evening")]
+    [InlineData("Deliveries are late on weekends", "Deliveries are late on weekdays")]
+    [InlineData("The price rises next year", "The price rises last year")]
     public void Compare_FindsAnotherSpecificTerm_OnEachSide(string a, string b)
     {
         FactGuard.Compare(a, b).ShouldBe(FactConflict.Term);
@@ -143,11 +151,23 @@ public class FactGuardTests
         FactGuard.WithinOneEdit(y, x).ShouldBe(expected);
     }
 
-    [Fact]
-    public void Overlap_IsTheJaccardOfTheComparableWords()
+    [Theory]
+    [InlineData("late delivery of the kettle", "The kettle: late delivery!", 0)]
+    [InlineData("The teacher complained about the login errors", "The student complained about the login errors", 1)]
+    [InlineData("late delivery kettle", "broken lid", 3)]
+    public void Difference_CountsTheWordsOneSideHasAndTheOtherLacks(string a, string b, int expected)
     {
-        FactGuard.Overlap(FactGuard.Profile("late delivery of the kettle"), FactGuard.Profile("The kettle: late delivery!")).ShouldBe(1);
-        FactGuard.Overlap(FactGuard.Profile("late delivery"), FactGuard.Profile("broken lid")).ShouldBe(0);
-        FactGuard.Overlap(FactGuard.Profile("late delivery kettle"), FactGuard.Profile("late delivery toaster")).ShouldBe(0.5);
+        FactGuard.Difference(FactGuard.Profile(a), FactGuard.Profile(b)).ShouldBe(expected);
+    }
+
+    [Theory]
+    [InlineData("late delivery of the kettle", "The kettle: LATE delivery!", true)]
+    [InlineData("Customers complain about the blue kettle", "customers complain about the blue ketle", true)] // a typo
+    [InlineData("The customer renewed the maintenance contract", "The customer renewed the maintenence contract", true)]
+    [InlineData("The cold room is full", "The gold room is full", false)] // scale and class words are never typos
+    [InlineData("Deliveries are late", "Deliveries are late again today", false)]
+    public void SameWords_AllowsOrderCasePunctuationAndTypos_Only(string a, string b, bool expected)
+    {
+        FactGuard.SameWords(FactGuard.Profile(a), FactGuard.Profile(b)).ShouldBe(expected);
     }
 }
