@@ -56,7 +56,7 @@ public sealed record MergeGroup(
 public sealed record PatternOptions(
     int MinSupport = 5, int MinDistinctEntities = 3, TimeSpan? Window = null, int MaxExamples = 5, float SimilarityThreshold = PatternOptions.DefaultSimilarityThreshold)
 {
-    /// <summary>Tuned on development scenarios of paraphrased themes (see PatternDetectionQualityTests).</summary>
+    /// <summary>Tuned on development scenarios of paraphrased themes (tests/Nexus.Jobs.Tests/Development, PatternQualityTests) on the smoothed vectors.</summary>
     public const float DefaultSimilarityThreshold = 0.4f;
 
 
