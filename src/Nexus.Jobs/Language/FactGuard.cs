@@ -41,7 +41,7 @@ public sealed class FactProfile
         Poles = poles;
     }
 
-    /// <summary>A profile of no words, a placeholder before the real one is computed.</summary>
+    /// <summary>A profile of no words: marks a text whose own profile is still to be computed.</summary>
     internal static FactProfile Empty { get; } = new([], [], null, [], [], [], 0, 0, []);
 
     /// <summary>Every comparable word: the normaliser's tokens, with aliases ("Dutch", "weekly") in their canonical form.</summary>
