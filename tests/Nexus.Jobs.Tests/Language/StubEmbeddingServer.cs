@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Nexus.Jobs.Testing;
 
 namespace Nexus.Jobs.Tests.Language;
 
@@ -35,10 +31,7 @@ internal sealed class StubEmbeddingServer : IAsyncDisposable
     /// <summary>Serves <c>/v1/embeddings</c> with <paramref name="answer"/>, which writes the response for the parsed request.</summary>
     public static async Task<StubEmbeddingServer> StartAsync(Func<ReceivedRequest, HttpContext, Task> answer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var stub = new StubEmbeddingServer(app);
         app.MapPost("/v1/embeddings", async (HttpContext http) =>
         {
@@ -48,8 +41,7 @@ internal sealed class StubEmbeddingServer : IAsyncDisposable
             stub.Requests.Enqueue(request);
             await answer(request, http);
         });
-        await app.StartAsync();
-        stub.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v1";
+        stub.BaseUrl = await LoopbackServer.StartAsync(app) + "/v1";
         return stub;
     }
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Nexus.Jobs.IntegrationTests.Infrastructure;
+namespace Nexus.Jobs.Testing;
 
 /// <summary>A real HTTP server on a free loopback port, for the fakes the service talks to over the network.</summary>
 public static class LoopbackServer
