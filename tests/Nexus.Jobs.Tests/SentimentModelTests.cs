@@ -11,12 +11,20 @@ public class SentimentModelTests
     private static readonly float[] Neg = Unit(0, 1, 0);
     private static readonly float[] Neu = Unit(0, 0, 1);
 
-    private static readonly SentimentModel Toy = SentimentModel.Train(
-        [
-            new("positive", "p1"), new("positive", "p2"), new("negative", "n1"), new("negative", "n2"),
-            new("neutral", "u1"), new("neutral", "u2"),
-        ],
-        [Unit(1, 0.1f, 0), Unit(1, 0, 0.1f), Unit(0.1f, 1, 0), Unit(0, 1, 0.1f), Unit(0.1f, 0, 1), Unit(0, 0.1f, 1)]);
+    // Its words: "great" in both positive reviews, "broke" in both negative ones, "arrived" in both neutral ones.
+    private static readonly LabelledText[] ToyReviews =
+    [
+        new("positive", "great buy"), new("positive", "great value"), new("negative", "broke again"), new("negative", "broke twice"),
+        new("neutral", "arrived today"), new("neutral", "arrived monday"),
+    ];
+
+    private static readonly float[][] ToyVectors =
+        [Unit(1, 0.1f, 0), Unit(1, 0, 0.1f), Unit(0.1f, 1, 0), Unit(0, 1, 0.1f), Unit(0.1f, 0, 1), Unit(0, 0.1f, 1)];
+
+    private static readonly SentimentModel Toy = SentimentModel.Train(ToyReviews, ToyVectors);
+
+    // Words the toy has never seen: its word classifier has nothing to say about them.
+    private const string Unknown = "zzz";
 
     [Fact]
     public void Pieces_AreTheReview_ThenItsClauses_WhenItHasMoreThanOne()
@@ -35,40 +43,54 @@ public class SentimentModelTests
     [Fact]
     public void Score_IsTheMostProbableLabel_WithPositiveMinusNegativeAsTheScore()
     {
-        var positive = Toy.Score([Pos]);
+        var positive = Toy.Score(Unknown, [Pos]);
         positive.Label.ShouldBe("positive");
         positive.Score.ShouldBeInRange(0.0, 1.0);
         positive.Confidence.ShouldBeInRange(0.34, 1.0);
 
-        var negative = Toy.Score([Neg]);
+        var negative = Toy.Score(Unknown, [Neg]);
         negative.Label.ShouldBe("negative");
         negative.Score.ShouldBe(-positive.Score, 1e-9); // the toy is symmetric in x and y
 
-        var neutral = Toy.Score([Neu]);
+        var neutral = Toy.Score(Unknown, [Neu]);
         neutral.Label.ShouldBe("neutral");
         neutral.Score.ShouldBe(0, 1e-9);
     }
 
     [Fact]
-    public void Score_OfOnePiece_BlendsTheClassifierWithTheNearestReviewsVote_ThenSharpens()
+    public void Score_OfOnePiece_BlendsTheClassifierWithTheNearestReviewsVote_ThenTheWords_ThenSharpens()
     {
-        // The same model built by hand from its parts: both are deterministic, so the numbers must agree exactly.
-        string[] labels = ["positive", "positive", "negative", "negative", "neutral", "neutral"];
-        float[][] vectors = [Unit(1, 0.1f, 0), Unit(1, 0, 0.1f), Unit(0.1f, 1, 0), Unit(0, 1, 0.1f), Unit(0.1f, 0, 1), Unit(0, 0.1f, 1)];
-        var classifier = SoftmaxClassifier.Train(vectors, labels, SentimentModel.Training);
-        var neighbours = new NearestExamples(vectors, labels, classifier.Labels);
+        // The same model built by hand from its parts: all are deterministic, so the numbers must agree exactly.
+        var labels = ToyReviews.Select(r => r.Label).ToList();
+        var classifier = SoftmaxClassifier.Train(ToyVectors, labels, SentimentModel.Training);
+        var neighbours = new NearestExamples(ToyVectors, labels, classifier.Labels);
+        var words = NgramClassifier.Train([.. ToyReviews.Select(r => r.Text)], labels, SentimentModel.Training);
         var probe = Unit(0.5f, 0.2f, 0.3f);
+        const string review = "great, arrived";
 
         var p = classifier.Probabilities(probe);
         var vote = neighbours.Vote(probe, SentimentModel.Neighbours, SentimentModel.NeighbourSharpness);
+        var w = words.Probabilities(review);
         var blended = p.Select((x, c) => (1 - SentimentModel.NeighbourWeight) * x + SentimentModel.NeighbourWeight * vote[c]).ToArray();
+        blended = blended.Select((x, c) => (1 - SentimentModel.NgramWeight) * x + SentimentModel.NgramWeight * w[c]).ToArray();
         SentimentModel.Sharpen(blended, SentimentModel.Temperature);
 
         // classifier.Labels is ordinal: negative, neutral, positive.
-        var score = Toy.Score([probe]);
+        var score = Toy.Score(review, [probe]);
         score.Score.ShouldBe(blended[2] - blended[0], 1e-12);
         score.Confidence.ShouldBe(blended.Max(), 1e-12);
-        SentimentModel.NeighbourWeight.ShouldBeInRange(0.01, 0.99); // both parts count
+        SentimentModel.NeighbourWeight.ShouldBeInRange(0.01, 0.99); // every part counts
+        SentimentModel.NgramWeight.ShouldBeInRange(0.01, 0.99);
+    }
+
+    [Fact]
+    public void Score_LetsTheWordsDecide_WhereTheVectorIsUndecided()
+    {
+        var undecided = Unit(1, 1, 0);
+
+        Toy.Score(Unknown, [undecided]).Score.ShouldBe(0, 1e-6);
+        Toy.Score("great", [undecided]).Label.ShouldBe("positive");
+        Toy.Score("it broke", [undecided]).Label.ShouldBe("negative");
     }
 
     [Fact]
@@ -76,11 +98,11 @@ public class SentimentModelTests
     {
         // Halfway between positive and negative: alone, neither wins.
         var undecided = Unit(1, 1, 0);
-        Toy.Score([undecided]).Score.ShouldBe(0, 1e-6);
+        Toy.Score(Unknown, [undecided]).Score.ShouldBe(0, 1e-6);
 
         // "good ..., but bad" ends negative; "bad ..., but good" ends positive, by the same margin.
-        var goodThenBad = Toy.Score([undecided, Pos, Neg]);
-        var badThenGood = Toy.Score([undecided, Neg, Pos]);
+        var goodThenBad = Toy.Score(Unknown, [undecided, Pos, Neg]);
+        var badThenGood = Toy.Score(Unknown, [undecided, Neg, Pos]);
         goodThenBad.Label.ShouldBe("negative");
         badThenGood.Label.ShouldBe("positive");
         goodThenBad.Score.ShouldBeLessThan(-0.1);
@@ -117,7 +139,7 @@ public class SentimentModelTests
 
         calls.ShouldHaveSingleItem().ShouldBe(["Lovely", "Nice box, but broken", "Nice box", "broken", "Arrived"]);
         scores.Select(s => s.Label).ShouldBe(["positive", "negative", "neutral"]);
-        scores[1].ShouldBe(Toy.Score([Unit(1, 1, 0), Pos, Neg]));
+        scores[1].ShouldBe(Toy.Score("Nice box, but broken", [Unit(1, 1, 0), Pos, Neg]));
     }
 
     [Fact]
@@ -135,7 +157,7 @@ public class SentimentModelTests
     [InlineData("The package arrived on Tuesday.", "neutral")]
     public void RealModel_LabelsPlainReviews(string review, string label)
     {
-        var score = TrainedModels.Sentiment.Score(SharedModel.Embed(SentimentModel.Pieces(review)));
+        var score = TrainedModels.Sentiment.Score(review, SharedModel.Embed(SentimentModel.Pieces(review)));
 
         score.Label.ShouldBe(label);
         score.Confidence.ShouldBeGreaterThan(0.5);

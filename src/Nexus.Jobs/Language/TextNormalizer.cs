@@ -5,7 +5,7 @@ using System.Text;
 namespace Nexus.Jobs.Language;
 
 /// <summary>Turns free text into comparable tokens: lower case, letters and digits only, no stop words, light English stemming. Pure.</summary>
-public static class TextNormalizer
+public static partial class TextNormalizer
 {
     // Function words that say nothing about the fact itself. Negations (no, not, nor, never, none, nothing, nobody,
     // without) and comparatives (more, less, few) are deliberately absent: "customer is happy" and "customer is not
@@ -76,6 +76,27 @@ public static class TextNormalizer
         AddTokens(text, tokens);
         return tokens;
     }
+
+    /// <summary>
+    /// Every word of <paramref name="text"/> in order, lower case (invariant), nothing dropped or stemmed, with "’" read
+    /// as "'" and the punctuation that ends a clause (. , ; ! ?) kept as tokens of its own. For learned word features,
+    /// where function words carry meaning ("too small", "not even once"); <see cref="Tokens"/> is for comparing facts.
+    /// </summary>
+    public static IReadOnlyList<string> Words(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var lower = text.ToLowerInvariant();
+        var matches = WordOrBreak().Matches(lower);
+        var words = new List<string>(matches.Count);
+        foreach (System.Text.RegularExpressions.Match match in matches)
+        {
+            words.Add(match.Value.Replace('\u2019', '\''));
+        }
+        return words;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}\p{N}]+(?:['\u2019]\p{L}+)?|[.,;!?]", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex WordOrBreak();
 
     /// <summary>The tokens of <paramref name="text"/> sorted ordinally and joined by single spaces, so word order does not matter.</summary>
     public static string Normalize(string text)

@@ -6,8 +6,9 @@ namespace Nexus.Jobs.AiJobs.Handlers;
 /// <summary>
 /// Review sentiment learned from labelled reviews: a softmax classifier over sentence embeddings, joined by a vote of
 /// the nearest training reviews, reads the whole review and each of its clauses, and the clauses' verdicts (later ones
-/// weighing more) are blended with the whole one. Pure: the vectors come from outside. Also finds recurring complaint
-/// themes among negative reviews.
+/// weighing more) are blended with the whole one; a bag-of-words classifier trained on the same reviews then adds what
+/// the exact wording says (see <see cref="NgramWeight"/>). Pure: the vectors come from outside. Also finds recurring
+/// complaint themes among negative reviews.
 /// </summary>
 public sealed partial class SentimentModel
 {
@@ -30,12 +31,22 @@ public sealed partial class SentimentModel
     public static readonly SoftmaxOptions Training = new(L2: 3e-4);
 
     /// <summary>
-    /// The blended probabilities are raised to 1 / this: averaging the pieces' verdicts makes them less sure than the
-    /// model is right. With every part of the model in place, 0.7 brought the expected calibration error on a 5-fold
-    /// split of the training set from 0.119 to 0.046, on the development reviews from 0.154 to 0.089 and on the harder
-    /// ones from 0.079 to 0.029; no label changes.
+    /// The blended probabilities are raised to 1 / this: averaging the parts' verdicts makes them less sure than the
+    /// model is right. With every part in place (the word classifier included), 0.5 brought the expected calibration
+    /// error on a 5-fold split of the training set from 0.202 to 0.051, on the two development sets from 0.252 and 0.167
+    /// to 0.098 and 0.061, and on the harder reviews from 0.160 to 0.038 (0.6 and 0.7 were between); no label changes.
     /// </summary>
-    public const double Temperature = 0.7;
+    public const double Temperature = 0.5;
+
+    /// <summary>
+    /// Share of the verdict that comes from the bag-of-words classifier (<see cref="NgramClassifier"/>) rather than the
+    /// embeddings. Mean pooling blurs the words that turn a review ("not", "too", "only", "returned"); a classifier over
+    /// the words themselves keeps them. Alone it is weaker (0.86 on the development reviews against 0.88), blended it
+    /// lifted every measure: at 0.4 the development reviews from 0.883 to 0.942, a second development set from 0.740 to
+    /// 0.790, the harder reviews from 0.750 to 0.771 and a 5-fold split of the training set from 0.822 to 0.862; 0.3 and
+    /// 0.5 did a little less, marking negated words a little more than not marking them.
+    /// </summary>
+    public const double NgramWeight = 0.4;
 
     /// <summary>
     /// Share of the verdict that comes from the clauses rather than the whole review. Measured before the neighbour vote
@@ -69,13 +80,19 @@ public sealed partial class SentimentModel
 
     private readonly SoftmaxClassifier classifier;
     private readonly NearestExamples examples;
+    private readonly NgramClassifier words;
     private readonly int positive;
     private readonly int negative;
 
-    private SentimentModel(SoftmaxClassifier classifier, NearestExamples examples)
+    private SentimentModel(SoftmaxClassifier classifier, NearestExamples examples, NgramClassifier words)
     {
         this.classifier = classifier;
         this.examples = examples;
+        this.words = words;
+        if (!words.Labels.SequenceEqual(classifier.Labels))
+        {
+            throw new ArgumentException("The word and embedding classifiers must share their labels.", nameof(words));
+        }
         positive = IndexOf(classifier.Labels, Positive);
         negative = IndexOf(classifier.Labels, Negative);
         IndexOf(classifier.Labels, Neutral);
@@ -87,7 +104,8 @@ public sealed partial class SentimentModel
         ArgumentNullException.ThrowIfNull(examples);
         var labels = examples.Select(e => e.Label).ToArray();
         var classifier = SoftmaxClassifier.Train(vectors, labels, Training);
-        return new SentimentModel(classifier, new NearestExamples(vectors, labels, classifier.Labels));
+        var words = NgramClassifier.Train([.. examples.Select(e => e.Text)], labels, Training);
+        return new SentimentModel(classifier, new NearestExamples(vectors, labels, classifier.Labels), words);
     }
 
     /// <summary>
@@ -105,12 +123,13 @@ public sealed partial class SentimentModel
     }
 
     /// <summary>
-    /// Scores a review from the vectors of its <see cref="Pieces"/>, in the same order. The label is the most probable
-    /// class, its probability the confidence, and the score P(positive) - P(negative), in -1..1 (after sharpening by
-    /// <see cref="Temperature"/>).
+    /// Scores <paramref name="review"/> from its words and the vectors of its <see cref="Pieces"/>, in the same order. The
+    /// label is the most probable class, its probability the confidence, and the score P(positive) - P(negative), in
+    /// -1..1 (after sharpening by <see cref="Temperature"/>).
     /// </summary>
-    public SentimentScore Score(IReadOnlyList<float[]> pieceVectors)
+    public SentimentScore Score(string review, IReadOnlyList<float[]> pieceVectors)
     {
+        ArgumentNullException.ThrowIfNull(review);
         ArgumentNullException.ThrowIfNull(pieceVectors);
         if (pieceVectors.Count == 0)
         {
@@ -136,6 +155,11 @@ public sealed partial class SentimentModel
             {
                 p[c] = (1 - ClauseWeight) * p[c] + ClauseWeight * blended[c];
             }
+        }
+        var w = words.Probabilities(review);
+        for (var c = 0; c < p.Length; c++)
+        {
+            p[c] = (1 - NgramWeight) * p[c] + NgramWeight * w[c];
         }
         Sharpen(p, Temperature);
         var best = 0;
@@ -175,7 +199,7 @@ public sealed partial class SentimentModel
         var start = 0;
         for (var i = 0; i < reviews.Count; i++)
         {
-            scores[i] = Score(vectors[start..(start + pieces[i].Count)]);
+            scores[i] = Score(reviews[i], vectors[start..(start + pieces[i].Count)]);
             start += pieces[i].Count;
         }
         return scores;
