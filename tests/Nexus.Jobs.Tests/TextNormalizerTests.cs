@@ -5,6 +5,14 @@ namespace Nexus.Jobs.Tests;
 public class TextNormalizerTests
 {
     [Fact]
+    public void Words_KeepEveryWordAndTheClausePunctuation_InLowerCase_WithOneApostrophe()
+    {
+        TextNormalizer.Words("Too SMALL, wasn’t worth it!! Café-style (v2) lid; 3 stars?")
+            .ShouldBe(["too", "small", ",", "wasn't", "worth", "it", "!", "!", "café", "style", "v2", "lid", ";", "3", "stars", "?"]);
+        TextNormalizer.Words("").ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Tokens_LowercasesAndSplitsOnPunctuationAndSymbols()
     {
         TextNormalizer.Tokens("Blue-Kettle/LID broke!!! (#42) €20").ShouldBe(["blue", "kettle", "lid", "broke", "42", "20"]);
