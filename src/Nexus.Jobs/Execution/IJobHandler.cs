@@ -34,4 +34,6 @@ public static class JobErrorCodes
     public const string HandlerNotConfigured = "HANDLER_NOT_CONFIGURED";
     public const string HandlerError = "HANDLER_ERROR";
     public const string Cancelled = "CANCELLED";
+    public const string ProviderError = "PROVIDER_ERROR";
+    public const string ProviderTimeout = "PROVIDER_TIMEOUT";
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Nexus.Jobs.Language;
 using Nexus.Jobs.Platform;
 
 namespace Nexus.Jobs.Execution;
@@ -19,9 +20,24 @@ public sealed class JobExecutors(IEnumerable<IJobHandler> handlers, RemoteWorker
         }
         if (_handlers.TryGetValue(job.Type, out var handler))
         {
-            return handler.ExecuteAsync(job, cancellationToken);
+            return RunAsync(handler, job, cancellationToken);
         }
         throw new PermanentJobFailureException(JobErrorCodes.HandlerNotConfigured,
             $"No built-in handler and no remote worker (AiJobs:RemoteWorkers:{job.Type}:Url) is configured for {job.Type}");
+    }
+
+    private static async Task<JsonObject> RunAsync(IJobHandler handler, JobExecution job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await handler.ExecuteAsync(job, cancellationToken);
+        }
+        catch (EmbeddingEndpointException e)
+        {
+            // A hosted embedding endpoint is a provider like the assistants: its failures carry the PROVIDER_* codes, and
+            // one no retry can fix (a rejected model name or key) is not retried.
+            var code = e.InnerException is OperationCanceledException ? JobErrorCodes.ProviderTimeout : JobErrorCodes.ProviderError;
+            throw e.IsTransient ? new JobFailureException(code, e.Message, e) : new PermanentJobFailureException(code, e.Message, e);
+        }
     }
 }
