@@ -168,68 +168,6 @@ public class SentimentModelTests
         }
     }
 
-    [Fact]
-    public void NegativeThemes_FindsPlantedThemes()
-    {
-        string[] reviews =
-        [
-            "Battery life is awful, barely lasts an hour.",
-            "Terrible battery life and the charger stopped working.",
-            "The battery life is a joke.",
-            "Charger stopped working after a month, battery life short too.",
-            "The strap broke. Strap quality is poor.",
-            "Strap snapped on day two.",
-        ];
-
-        var themes = SentimentModel.NegativeThemes(reviews, 4);
-
-        themes.Count.ShouldBe(4);
-        themes[0].ShouldBe(("battery life", 4));
-        themes[1].ShouldBe(("charger stop", 2)); // the normaliser's stem of "stopped"
-        themes.Select(t => t.Theme).ShouldContain("strap");
-        themes.Select(t => t.Theme).ShouldNotContain("battery");
-        themes.Select(t => t.Theme).ShouldNotContain("life");
-    }
-
-    [Fact]
-    public void NegativeThemes_KeepsTheUnigram_WhenNoBigramCoversIt()
-    {
-        string[] reviews = ["zipper broke", "the zipper jammed", "zipper teeth fell off", "zipper broke again"];
-
-        var themes = SentimentModel.NegativeThemes(reviews, 5);
-
-        // "zipper broke" covers 2 of 4 "zipper" reviews (50%) but all of "broke": it replaces "broke" only.
-        themes.ShouldBe([("zipper", 4), ("zipper broke", 2)]);
-    }
-
-    [Fact]
-    public void NegativeThemes_OrdersTiesOrdinally_CountsEachReviewOnce_AndUsesTheNormalisersStems()
-    {
-        string[] reviews = ["lid lid lid leaks", "lid cracked", "handle leaking", "handle cracks"];
-
-        var themes = SentimentModel.NegativeThemes(reviews, 10);
-
-        themes.ShouldBe([("crack", 2), ("handle", 2), ("leak", 2), ("lid", 2)]);
-    }
-
-    [Fact]
-    public void NegativeThemes_BreaksBigramsAtClauses_AndSkipsGenericWords()
-    {
-        // Across the full stop "broke buckle" would be in two reviews; "terrible" and "product" are in two as well.
-        string[] reviews = ["Strap broke. Buckle fine", "Strap broke. Buckle bent", "terrible product, buckle", "Terrible product again. Buckle"];
-
-        var themes = SentimentModel.NegativeThemes(reviews, 10);
-
-        themes.ShouldBe([("buckle", 4), ("strap broke", 2)]);
-    }
-
-    [Fact]
-    public void NegativeThemes_IsEmpty_ForNoTexts()
-    {
-        SentimentModel.NegativeThemes([], 5).ShouldBeEmpty();
-        SentimentModel.NegativeThemes(["one complaint only"], 5).ShouldBeEmpty();
-    }
-
     private static float[] Unit(float x, float y, float z)
     {
         float[] v = [x, y, z];

@@ -148,9 +148,10 @@ public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource, Embeddin
         from nexus.reviews where workspace_id = @W and scored_at is not null and sku = any(@Skus)
         group by sku order by sku;
 
+        -- The latest 2,000 negatives: themes are about what buyers say now, and clustering grows with the square.
         select text from nexus.reviews
         where workspace_id = @W and sentiment_label = 'negative' and sku = any(@Skus)
-        order by created_at desc limit 5000;
+        order by created_at desc, review_id limit 2000;
         """;
 
     public async Task<JsonObject> ExecuteAsync(JobExecution job, CancellationToken cancellationToken)
@@ -168,6 +169,7 @@ public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource, Embeddin
         using var reader = await connection.QueryMultipleAsync(new CommandDefinition(SummarySql, new { W = job.WorkspaceId, Skus = skus }, cancellationToken: cancellationToken));
         var summary = (await reader.ReadAsync<SummaryRow>()).AsList();
         var negatives = (await reader.ReadAsync<string>()).AsList();
+        var themes = await ComplaintThemes.FindAsync(negatives, texts => embeddings.GetOrCreateAsync(texts, cancellationToken), 10);
         return new JsonObject
         {
             ["processed_count"] = fresh.Count,
@@ -182,7 +184,7 @@ public sealed class ReviewSentimentHandler(NpgsqlDataSource dataSource, Embeddin
                 ["sku"] = s.Sku, ["reviews"] = s.Reviews, ["mean_sentiment"] = Math.Round(s.MeanSentiment ?? 0, 3),
                 ["mean_rating"] = Math.Round(s.MeanRating ?? 0, 2), ["positive"] = s.Positive, ["neutral"] = s.Neutral, ["negative"] = s.Negative,
             }),
-            ["negative_themes"] = JobParams.Array(SentimentModel.NegativeThemes(negatives, 10), t => new JsonObject { ["theme"] = t.Theme, ["count"] = t.Count }),
+            ["negative_themes"] = JobParams.Array(themes, t => new JsonObject { ["theme"] = t.Theme, ["count"] = t.Count, ["example"] = t.Example }),
         };
     }
 

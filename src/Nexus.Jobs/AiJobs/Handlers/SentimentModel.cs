@@ -7,8 +7,7 @@ namespace Nexus.Jobs.AiJobs.Handlers;
 /// Review sentiment learned from labelled reviews: a softmax classifier over sentence embeddings, joined by a vote of
 /// the nearest training reviews, reads the whole review and each of its clauses, and the clauses' verdicts (later ones
 /// weighing more) are blended with the whole one; a bag-of-words classifier trained on the same reviews then adds what
-/// the exact wording says (see <see cref="NgramWeight"/>). Pure: the vectors come from outside. Also finds recurring
-/// complaint themes among negative reviews.
+/// the exact wording says (see <see cref="NgramWeight"/>). Pure: the vectors come from outside.
 /// </summary>
 public sealed partial class SentimentModel
 {
@@ -212,120 +211,6 @@ public sealed partial class SentimentModel
         var scores = await ScoreAsync([.. set.Select(e => e.Text)], embed);
         return Evaluation.Score([.. set.Select(e => e.Label)], [.. scores.Select(s => s.Label)], [.. scores.Select(s => s.Confidence)]);
     }
-
-    /// <summary>
-    /// The most frequent themes among negative reviews: unigrams and bigrams of content words (the normaliser's tokens,
-    /// bigrams within one clause), counted once per review, at least two reviews each; a bigram replaces a unigram it
-    /// covers in at least 80% of that unigram's reviews. Ordered by count descending, then ordinally.
-    /// </summary>
-    public static IReadOnlyList<(string Theme, int Count)> NegativeThemes(IEnumerable<string> negativeTexts, int top)
-    {
-        ArgumentNullException.ThrowIfNull(negativeTexts);
-        ArgumentOutOfRangeException.ThrowIfNegative(top);
-
-        var unigrams = new Dictionary<string, int>(StringComparer.Ordinal);
-        var bigrams = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var text in negativeTexts)
-        {
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            // Per review, so one long rant cannot outweigh many short complaints.
-            var seenUnigrams = new HashSet<string>(StringComparer.Ordinal);
-            var seenBigrams = new HashSet<string>(StringComparer.Ordinal);
-            var pieces = Pieces(text);
-            foreach (var clause in pieces.Count > 1 ? pieces.Skip(1) : pieces)
-            {
-                string? previous = null;
-                foreach (var token in TextNormalizer.Tokens(clause))
-                {
-                    if (!IsThemeWord(token))
-                    {
-                        previous = null; // a generic or negating word breaks a bigram
-                        continue;
-                    }
-
-                    seenUnigrams.Add(token);
-                    if (previous is not null)
-                    {
-                        seenBigrams.Add(previous + " " + token);
-                    }
-
-                    previous = token;
-                }
-            }
-
-            foreach (var u in seenUnigrams)
-            {
-                unigrams[u] = unigrams.GetValueOrDefault(u) + 1;
-            }
-
-            foreach (var b in seenBigrams)
-            {
-                bigrams[b] = bigrams.GetValueOrDefault(b) + 1;
-            }
-        }
-
-        const int minCount = 2; // a word only one review uses is not a theme
-        var themes = new Dictionary<string, int>(StringComparer.Ordinal);
-        var covered = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (bigram, count) in bigrams)
-        {
-            if (count < minCount)
-            {
-                continue;
-            }
-
-            var parts = bigram.Split(' ');
-            var keep = false;
-            foreach (var part in parts)
-            {
-                if (count >= 0.8 * unigrams[part])
-                {
-                    covered.Add(part);
-                    keep = true;
-                }
-            }
-
-            if (keep)
-            {
-                themes[bigram] = count;
-            }
-        }
-
-        foreach (var (unigram, count) in unigrams)
-        {
-            if (count >= minCount && !covered.Contains(unigram))
-            {
-                themes[unigram] = count;
-            }
-        }
-
-        return themes
-            .OrderByDescending(t => t.Value)
-            .ThenBy(t => t.Key, StringComparer.Ordinal)
-            .Take(top)
-            .Select(t => (t.Key, t.Value))
-            .ToList();
-    }
-
-    // Words a negative review uses whatever its complaint: they say that it is negative, or that it is a review, not why.
-    // Kept in the normaliser's own form (stemmed), so they match its tokens.
-    private static readonly HashSet<string> GenericReviewWords = new(
-        new[]
-        {
-            "product", "item", "thing", "bought", "buy", "purchase", "order", "star", "review", "bad", "terrible", "awful",
-            "horrible", "worst", "poor", "disappointed", "disappointing", "disappointment", "hate", "useless", "garbage",
-            "junk", "crap", "waste", "money", "like", "way", "lot", "back", "well", "went", "make", "made", "use", "get",
-            "got", "one", "two", "first", "time", "day", "week", "month", "year", "says", "said", "came", "ever", "more",
-            "most", "few",
-        }.SelectMany(TextNormalizer.Tokens),
-        StringComparer.Ordinal);
-
-    private static bool IsThemeWord(string token) =>
-        token.Length >= 3 && char.IsLetter(token[0]) && !GenericReviewWords.Contains(token) && !TextNormalizer.IsNegation(token);
 
     /// <summary>Raises each probability to 1 / <paramref name="temperature"/> and renormalises, in place; the order is kept.</summary>
     public static void Sharpen(double[] p, double temperature)
