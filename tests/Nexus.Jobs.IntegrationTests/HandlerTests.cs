@@ -108,15 +108,20 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
             new { review_id = "r1", sku = "K1", rating = 5, text = "I love this kettle, it is great and very fast", created_at = now },
             new { review_id = "r2", sku = "K1", rating = 1, text = "Looks smart, but the handle broke and it leaks", created_at = now },
             new { review_id = "r3", sku = "K1", rating = 1, text = "Awful, the handle broke after a week", created_at = now },
+            new { review_id = "r4", sku = "K1", rating = 2, text = "Handle snapped off when I lifted it full of water", created_at = now },
         ]))).Status.ShouldBe(HttpStatusCode.OK);
 
         var first = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"review_sentiment","params":{"skus":["K1"]}}"""), "completed")).GetProperty("result");
-        first.GetProperty("processed_count").GetInt32().ShouldBe(3);
+        first.GetProperty("processed_count").GetInt32().ShouldBe(4);
         var sku = first.GetProperty("skus")[0];
         sku.GetProperty("positive").GetInt32().ShouldBe(1);
-        sku.GetProperty("negative").GetInt32().ShouldBe(2);
-        first.GetProperty("negative_themes").EnumerateArray().Select(t => t.GetProperty("theme").GetString()).ShouldContain(t => t!.Contains("handle"));
-        (await App.QueryAsync<long>("select count(*) from nexus.reviews where workspace_id = @W and scored_at is not null", new { W = api.Workspace })).ShouldBe(3);
+        sku.GetProperty("negative").GetInt32().ShouldBe(3);
+        // The three negative reviews make one complaint, in three wordings.
+        var theme = first.GetProperty("negative_themes").EnumerateArray().ShouldHaveSingleItem();
+        theme.GetProperty("theme").GetString()!.ShouldContain("handle");
+        theme.GetProperty("count").GetInt32().ShouldBe(3);
+        theme.GetProperty("example").GetString().ShouldNotBeNullOrWhiteSpace();
+        (await App.QueryAsync<long>("select count(*) from nexus.reviews where workspace_id = @W and scored_at is not null", new { W = api.Workspace })).ShouldBe(4);
         (await App.QueryAsync<string>("select sentiment_label from nexus.reviews where workspace_id = @W and review_id = 'r2'", new { W = api.Workspace })).ShouldBe("negative");
         (await App.QueryAsync<double>("select sentiment_score from nexus.reviews where workspace_id = @W and review_id = 'r1'", new { W = api.Workspace })).ShouldBeInRange(0.0, 1.0);
         // Each review, and each clause of the one that turns on "but", was embedded once and its vector stored.
@@ -126,7 +131,7 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
 
         var second = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"review_sentiment","params":{"skus":["K1"]}}"""), "completed")).GetProperty("result");
         second.GetProperty("processed_count").GetInt32().ShouldBe(0);
-        second.GetProperty("skus")[0].GetProperty("reviews").GetInt32().ShouldBe(3);
+        second.GetProperty("skus")[0].GetProperty("reviews").GetInt32().ShouldBe(4);
     }
 
     [Fact]

@@ -64,15 +64,17 @@ public sealed class NgramClassifier
         {
             vocabulary[feature] = vocabulary.Count;
         }
-        var vectors = features.Select(f => Vector(vocabulary, f)).ToList();
-        return new NgramClassifier(vocabulary, SoftmaxClassifier.Train(vectors, labels, options));
+        var rows = features.Select(f => Row(vocabulary, f)).ToList();
+        var classifier = SoftmaxClassifier.TrainSparse([.. rows.Select(r => r.Columns)], [.. rows.Select(r => r.Values)], vocabulary.Count, labels, options);
+        return new NgramClassifier(vocabulary, classifier);
     }
 
     /// <summary>The probability of each of <see cref="Labels"/> for <paramref name="text"/>.</summary>
     public double[] Probabilities(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return classifier.Probabilities(Vector(vocabulary, Features(text)));
+        var (columns, values) = Row(vocabulary, Features(text));
+        return classifier.Probabilities(columns, values);
     }
 
     /// <summary>
@@ -123,27 +125,19 @@ public sealed class NgramClassifier
     private static bool IsNegation(string word) =>
         TextNormalizer.IsNegation(word) || MoreNegations.Contains(word) || word.EndsWith("n't", StringComparison.Ordinal);
 
-    // Presence, scaled so every text's vector has unit length whatever its length.
-    private static float[] Vector(Dictionary<string, int> vocabulary, IReadOnlySet<string> features)
+    // Presence, scaled so every text's vector has unit length whatever its length; columns in ascending order.
+    private static (int[] Columns, float[] Values) Row(Dictionary<string, int> vocabulary, IReadOnlySet<string> features)
     {
-        var vector = new float[vocabulary.Count];
-        var known = 0;
+        var columns = new List<int>(features.Count);
         foreach (var feature in features)
         {
             if (vocabulary.TryGetValue(feature, out var column))
             {
-                vector[column] = 1;
-                known++;
+                columns.Add(column);
             }
         }
-        if (known > 0)
-        {
-            var scale = (float)(1 / Math.Sqrt(known));
-            for (var i = 0; i < vector.Length; i++)
-            {
-                vector[i] *= scale;
-            }
-        }
-        return vector;
+        columns.Sort();
+        var value = columns.Count > 0 ? (float)(1 / Math.Sqrt(columns.Count)) : 0f;
+        return ([.. columns], Enumerable.Repeat(value, columns.Count).ToArray());
     }
 }

@@ -26,7 +26,7 @@ public sealed class SoftmaxClassifier
         Iterations = iterations;
     }
 
-    /// <summary>The labels, in the order of <see cref="Probabilities"/>: sorted ordinally.</summary>
+    /// <summary>The labels, in the order of <see cref="Probabilities(ReadOnlySpan{float})"/>: sorted ordinally.</summary>
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>Width of the vectors the classifier reads.</summary>
@@ -42,33 +42,62 @@ public sealed class SoftmaxClassifier
     {
         ArgumentNullException.ThrowIfNull(vectors);
         ArgumentNullException.ThrowIfNull(labels);
-        options ??= new SoftmaxOptions();
-        ArgumentOutOfRangeException.ThrowIfNegative(options.L2);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxIterations, 1);
-        if (vectors.Count != labels.Count)
+        if (vectors.Count == 0)
         {
-            throw new ArgumentException($"{vectors.Count} vectors but {labels.Count} labels.", nameof(labels));
-        }
-        var names = labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (names.Length < 2)
-        {
-            throw new ArgumentException("A classifier needs examples of at least two labels.", nameof(labels));
+            throw new ArgumentException("A classifier needs examples.", nameof(vectors));
         }
         var dimensions = vectors[0].Length;
         if (vectors.Any(v => v.Length != dimensions))
         {
             throw new ArgumentException("The vectors differ in width.", nameof(vectors));
         }
+        return Fit(new DenseRows([.. vectors.Select(v => Array.ConvertAll(v, f => (double)f))]), dimensions, labels, options);
+    }
 
+    /// <summary>
+    /// Fits the same model to sparse examples (bags of words): example i has the value <paramref name="values"/>[i][j] in
+    /// column <paramref name="columns"/>[i][j] and zero elsewhere. Training costs in proportion to the non-zero values, not
+    /// to the width.
+    /// </summary>
+    public static SoftmaxClassifier TrainSparse(
+        IReadOnlyList<int[]> columns, IReadOnlyList<float[]> values, int dimensions, IReadOnlyList<string> labels, SoftmaxOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfNegative(dimensions);
+        if (columns.Count != values.Count || columns.Where((c, i) => c.Length != values[i].Length).Any())
+        {
+            throw new ArgumentException("Every column needs its value.", nameof(values));
+        }
+        if (columns.Any(c => c.Any(d => d < 0 || d >= dimensions)))
+        {
+            throw new ArgumentException($"A column is outside 0..{dimensions - 1}.", nameof(columns));
+        }
+        return Fit(new SparseRows(columns, [.. values.Select(v => Array.ConvertAll(v, f => (double)f))]), dimensions, labels, options);
+    }
+
+    private static SoftmaxClassifier Fit(Rows x, int dimensions, IReadOnlyList<string> labels, SoftmaxOptions? options)
+    {
+        options ??= new SoftmaxOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.L2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxIterations, 1);
+        if (x.Count != labels.Count)
+        {
+            throw new ArgumentException($"{x.Count} examples but {labels.Count} labels.", nameof(labels));
+        }
+        var names = labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (names.Length < 2)
+        {
+            throw new ArgumentException("A classifier needs examples of at least two labels.", nameof(labels));
+        }
         var index = names.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         var y = labels.Select(l => index[l]).ToArray();
-        var x = vectors.Select(v => Array.ConvertAll(v, f => (double)f)).ToArray();
         var k = names.Length;
-        var n = x.Length;
 
         // The Hessian of the softmax loss is at most half the largest squared norm of an input (bias included) times the
         // identity, plus the penalty: its reciprocal is a step that never overshoots.
-        var maxNorm = x.Max(v => TensorPrimitives.Dot(v, v)) + 1;
+        var maxNorm = Enumerable.Range(0, x.Count).Max(x.SquaredNorm) + 1;
         var step = 1 / (0.5 * maxNorm + options.L2);
 
         // Nesterov's method: the gradient is taken at a look-ahead point (lookW, lookB) past the last iterate in the
@@ -141,6 +170,27 @@ public sealed class SoftmaxClassifier
         return result;
     }
 
+    /// <summary>The probability of each of <see cref="Labels"/> for a sparse example (see <see cref="TrainSparse"/>).</summary>
+    public double[] Probabilities(ReadOnlySpan<int> columns, ReadOnlySpan<float> values)
+    {
+        if (columns.Length != values.Length)
+        {
+            throw new ArgumentException("Every column needs its value.", nameof(values));
+        }
+        var result = new double[Labels.Count];
+        for (var c = 0; c < result.Length; c++)
+        {
+            var logit = biases[c];
+            for (var j = 0; j < columns.Length; j++)
+            {
+                logit += weights[c][columns[j]] * values[j];
+            }
+            result[c] = logit;
+        }
+        Normalize(result);
+        return result;
+    }
+
     /// <summary>The most probable label and its probability (ties go to the label sorted first).</summary>
     public (string Label, double Probability) Predict(ReadOnlySpan<float> vector)
     {
@@ -156,7 +206,7 @@ public sealed class SoftmaxClassifier
         return (Labels[best], p[best]);
     }
 
-    private static void Gradient(double[][] x, int[] y, double[][] w, double[] b, double l2, double[][] gradW, double[] gradB, double[] probabilities)
+    private static void Gradient(Rows x, int[] y, double[][] w, double[] b, double l2, double[][] gradW, double[] gradB, double[] probabilities)
     {
         var k = w.Length;
         foreach (var row in gradW)
@@ -164,18 +214,22 @@ public sealed class SoftmaxClassifier
             Array.Clear(row);
         }
         Array.Clear(gradB);
-        for (var i = 0; i < x.Length; i++)
+        for (var i = 0; i < x.Count; i++)
         {
-            Softmax(x[i], w, b, probabilities);
+            for (var c = 0; c < k; c++)
+            {
+                probabilities[c] = x.Dot(i, w[c]) + b[c];
+            }
+            Normalize(probabilities);
             probabilities[y[i]] -= 1;
             for (var c = 0; c < k; c++)
             {
                 // d(cross-entropy)/d(logit c) = p(c) - [c is the label]
-                TensorPrimitives.MultiplyAdd(x[i], probabilities[c], gradW[c], gradW[c]);
+                x.AddScaled(i, probabilities[c], gradW[c]);
                 gradB[c] += probabilities[c];
             }
         }
-        var scale = 1.0 / x.Length;
+        var scale = 1.0 / x.Count;
         for (var c = 0; c < k; c++)
         {
             TensorPrimitives.Multiply(gradW[c], scale, gradW[c]);
@@ -190,6 +244,12 @@ public sealed class SoftmaxClassifier
         {
             result[c] = TensorPrimitives.Dot(w[c], x) + b[c];
         }
+        Normalize(result);
+    }
+
+    // Logits to probabilities, in place.
+    private static void Normalize(double[] result)
+    {
         // Shifted by the largest logit, so exp never overflows.
         var max = TensorPrimitives.Max(result);
         var sum = 0.0;
@@ -212,5 +272,55 @@ public sealed class SoftmaxClassifier
             matrix[r] = new double[columns];
         }
         return matrix;
+    }
+
+    // The examples, dense or sparse: what training needs of them.
+    private abstract class Rows
+    {
+        public abstract int Count { get; }
+
+        public abstract double SquaredNorm(int i);
+
+        public abstract double Dot(int i, double[] w);
+
+        public abstract void AddScaled(int i, double scale, double[] target);
+    }
+
+    private sealed class DenseRows(double[][] x) : Rows
+    {
+        public override int Count => x.Length;
+
+        public override double SquaredNorm(int i) => TensorPrimitives.Dot(x[i], x[i]);
+
+        public override double Dot(int i, double[] w) => TensorPrimitives.Dot(w, x[i]);
+
+        public override void AddScaled(int i, double scale, double[] target) => TensorPrimitives.MultiplyAdd(x[i], scale, target, target);
+    }
+
+    private sealed class SparseRows(IReadOnlyList<int[]> columns, double[][] values) : Rows
+    {
+        public override int Count => columns.Count;
+
+        public override double SquaredNorm(int i) => TensorPrimitives.Dot(values[i], values[i]);
+
+        public override double Dot(int i, double[] w)
+        {
+            var sum = 0.0;
+            var row = columns[i];
+            for (var j = 0; j < row.Length; j++)
+            {
+                sum += w[row[j]] * values[i][j];
+            }
+            return sum;
+        }
+
+        public override void AddScaled(int i, double scale, double[] target)
+        {
+            var row = columns[i];
+            for (var j = 0; j < row.Length; j++)
+            {
+                target[row[j]] += scale * values[i][j];
+            }
+        }
     }
 }

@@ -15,6 +15,33 @@ public class SoftmaxClassifierTests
     private static readonly string[] Labels = ["red", "red", "green", "green", "blue", "blue"];
 
     [Fact]
+    public void TrainSparse_FitsTheSameModelAsTheDenseVectors()
+    {
+        // Four columns, two or three non-zero per example.
+        int[][] columns = [[0, 1], [0, 2], [1, 3], [2, 3], [0, 3], [1, 2, 3]];
+        float[][] values = [[1, 0.5f], [0.8f, 0.3f], [1, 1], [0.2f, 0.9f], [0.7f, 0.7f], [0.3f, 0.3f, 0.9f]];
+        string[] labels = ["a", "a", "b", "b", "a", "b"];
+        var dense = columns.Select((row, i) =>
+        {
+            var v = new float[4];
+            for (var j = 0; j < row.Length; j++)
+            {
+                v[row[j]] = values[i][j];
+            }
+            return v;
+        }).ToList();
+        var options = new SoftmaxOptions(L2: 1e-2);
+
+        var sparse = SoftmaxClassifier.TrainSparse(columns, values, 4, labels, options);
+        var reference = SoftmaxClassifier.Train(dense, labels, options);
+
+        sparse.Iterations.ShouldBe(reference.Iterations);
+        sparse.Probabilities([1, 3], [0.6f, 0.8f]).ShouldBe(reference.Probabilities([0, 0.6f, 0, 0.8f]), 1e-9);
+        sparse.Probabilities([], []).ShouldBe(reference.Probabilities(new float[4]), 1e-9);
+        Should.Throw<ArgumentException>(() => SoftmaxClassifier.TrainSparse([[4]], [[1f]], 4, ["a"], options)); // column out of range
+    }
+
+    [Fact]
     public void Train_LearnsSeparableClasses()
     {
         var model = SoftmaxClassifier.Train(Vectors, Labels);
