@@ -53,11 +53,19 @@ public sealed record MergeGroup(
 /// <param name="Window">Only insights reinforced within this window before <c>now</c> count.</param>
 /// <param name="MaxExamples">Example insight ids kept per pattern.</param>
 /// <param name="SimilarityThreshold">Mean cosine (of the insights' smoothed embeddings) at which groups of insights still form one theme.</param>
+/// <param name="ClusterSample">Insights clustered at most; the others join the theme they are as alike to as its members are (see <see cref="PatternDetection.Draft"/>).</param>
 public sealed record PatternOptions(
-    int MinSupport = 5, int MinDistinctEntities = 3, TimeSpan? Window = null, int MaxExamples = 5, float SimilarityThreshold = PatternOptions.DefaultSimilarityThreshold)
+    int MinSupport = 5, int MinDistinctEntities = 3, TimeSpan? Window = null, int MaxExamples = 5, float SimilarityThreshold = PatternOptions.DefaultSimilarityThreshold,
+    int ClusterSample = PatternOptions.DefaultClusterSample)
 {
     /// <summary>Tuned on development scenarios of paraphrased themes (tests/Nexus.Jobs.Tests/Development, PatternQualityTests) on the smoothed vectors.</summary>
     public const float DefaultSimilarityThreshold = 0.4f;
+
+    /// <summary>
+    /// Average linkage keeps every pair of insights at the threshold, and insights of one domain are mostly that alike:
+    /// 10,000 of them took 1.16 GB. 3,000 keep a run within about 100 MB; a theme of one insight in 1,500 still has two in the sample on average.
+    /// </summary>
+    public const int DefaultClusterSample = 3000;
 
 
     public TimeSpan EffectiveWindow => Window ?? TimeSpan.FromDays(30);

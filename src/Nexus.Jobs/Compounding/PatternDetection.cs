@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
@@ -78,6 +79,13 @@ public static class PatternDetection
     /// <see cref="PatternOptions.MinSupport"/> insights about at least <see cref="PatternOptions.MinDistinctEntities"/> distinct
     /// entities. The input order does not matter.
     /// </summary>
+    /// <remarks>
+    /// Past <see cref="PatternOptions.ClusterSample"/> insights, that many (chosen by a hash of their ids, so the same
+    /// insights give the same sample) are clustered, as BERTopic fits on a sample and transforms the rest; every other
+    /// insight joins the theme whose members it is most alike to on average, when that mean reaches
+    /// <see cref="ThemeClustering.SeparationRatio"/> of the theme's own coherence (its members' mean pairwise cosine): as
+    /// alike to the theme as its members are to each other, less the margin two themes need to merge.
+    /// </remarks>
     public static PatternDraft Draft(IReadOnlyList<InsightRecord> insights, IReadOnlyList<float[]> vectors, DateTime now, PatternOptions options)
     {
         ArgumentNullException.ThrowIfNull(insights);
@@ -98,7 +106,7 @@ public static class PatternDetection
         var docVectors = docs.Select(d => vectorOf[d]).ToArray();
         var entities = new EntityTable(docs);
         var themes = new List<DraftTheme>();
-        foreach (var group in ThemeClustering.Themes(ThemeClustering.Smooth(docVectors), options.SimilarityThreshold, options.MinSupport))
+        foreach (var group in Groups(docs, docVectors, options))
         {
             var distinct = entities.DistinctIds(group.Members);
             if (distinct >= options.MinDistinctEntities)
@@ -193,10 +201,105 @@ public static class PatternDetection
         {
             throw new ArgumentException("MaxExamples must not be negative.", nameof(options));
         }
+        if (options.ClusterSample < 2)
+        {
+            throw new ArgumentException("ClusterSample must be at least 2.", nameof(options));
+        }
         if (!(options.SimilarityThreshold is > 0f and < 1f))
         {
             throw new ArgumentException("SimilarityThreshold must be between 0 and 1 (exclusive).", nameof(options));
         }
+    }
+
+    // The themes' members (indexes into docs, ascending): all docs clustered, or a sample clustered and the rest assigned.
+    private static IEnumerable<ThemeCluster> Groups(List<InsightRecord> docs, float[][] docVectors, PatternOptions options)
+    {
+        if (docs.Count <= options.ClusterSample)
+        {
+            return ThemeClustering.Themes(ThemeClustering.Smooth(docVectors), options.SimilarityThreshold, options.MinSupport);
+        }
+        var sample = Enumerable.Range(0, docs.Count)
+            .OrderBy(doc => SampleKey(docs[doc].Id))
+            .ThenBy(doc => doc)
+            .Take(options.ClusterSample)
+            .Order()
+            .ToArray();
+        var sampleVectors = sample.Select(doc => docVectors[doc]).ToArray();
+        // A theme's expected share of the sample; two alike insights are the least that can say anything.
+        var minSize = Math.Max(2, (int)Math.Ceiling((double)options.MinSupport * sample.Length / docs.Count));
+        var seeds = ThemeClustering.Themes(ThemeClustering.Smooth(sampleVectors), options.SimilarityThreshold, minSize);
+        if (seeds.Count == 0)
+        {
+            return [];
+        }
+        var dimensions = docVectors[0].Length;
+        var sums = new float[seeds.Count][];
+        var bars = new double[seeds.Count];
+        var members = new List<int>[seeds.Count];
+        for (var t = 0; t < seeds.Count; t++)
+        {
+            members[t] = [.. seeds[t].Members.Select(i => sample[i])];
+            sums[t] = new float[dimensions];
+            foreach (var doc in members[t])
+            {
+                TensorPrimitives.Add(sums[t], docVectors[doc], sums[t]);
+            }
+            var n = members[t].Count;
+            var coherence = (TensorPrimitives.Dot(sums[t], sums[t]) - n) / ((double)n * (n - 1));
+            bars[t] = ThemeClustering.SeparationRatio * coherence;
+        }
+        var inSample = new bool[docs.Count];
+        foreach (var doc in sample)
+        {
+            inSample[doc] = true;
+        }
+        for (var doc = 0; doc < docs.Count; doc++)
+        {
+            if (inSample[doc])
+            {
+                continue;
+            }
+            var best = -1;
+            var bestMean = double.NegativeInfinity;
+            for (var t = 0; t < seeds.Count; t++)
+            {
+                var mean = TensorPrimitives.Dot(docVectors[doc], sums[t]) / seeds[t].Members.Count;
+                if (mean >= bars[t] && mean > bestMean)
+                {
+                    best = t;
+                    bestMean = mean;
+                }
+            }
+            if (best >= 0)
+            {
+                members[best].Add(doc);
+            }
+        }
+        return members
+            .Where(m => m.Count >= options.MinSupport)
+            .Select(m =>
+            {
+                m.Sort();
+                return new ThemeCluster(m, ThemeClustering.Representative(m, docVectors));
+            })
+            .OrderByDescending(g => g.Members.Count)
+            .ThenBy(g => g.Members[0])
+            .ToList();
+    }
+
+    // SplitMix64 over the id's two halves: a sample key that is the same on every run and unrelated to how ids are made
+    // (time-ordered ids would otherwise make the sample the oldest insights).
+    private static ulong SampleKey(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes);
+        static ulong Mix(ulong z)
+        {
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+        return Mix(BitConverter.ToUInt64(bytes) ^ Mix(BitConverter.ToUInt64(bytes[8..])));
     }
 
     /// <summary>The candidate terms of each theme; the insights in no theme are one more class, so words they share weigh less too.</summary>

@@ -41,6 +41,26 @@ public class PatternQualityTests(ITestOutputHelper output)
         scores.Values.Sum(s => s.Junk.Count).ShouldBeLessThanOrEqualTo(3);
     }
 
+    [Fact]
+    public void Detect_OverASample_FindsTheSameThemes_WithTheRestAssigned()
+    {
+        // The demo workspace clustered whole (1,500 insights) and from a sample of 500, the other 1,000 assigned.
+        var (insights, whole) = Demo();
+        var vectors = SharedModel.Embed([.. insights.Select(PatternDetection.ThemeText)]);
+        var sampled = PatternDetection.Detect(insights, vectors, Now, new PatternOptions(ClusterSample: 500), SharedModel.Embed);
+
+        output.WriteLine(string.Join("\n", whole.Select(p => $"whole: {p.Theme} ({p.Support})")));
+        output.WriteLine(string.Join("\n", sampled.Select(p => $"sampled: {p.Theme} ({p.Support})")));
+        foreach (var words in new[] { "late delivery", "damaged packaging", "battery drains", "price", "runs small", "gift wrapping" })
+        {
+            var full = whole.Single(p => p.Theme.Contains(words, StringComparison.Ordinal));
+            var part = sampled.Where(p => p.Theme.Contains(words, StringComparison.Ordinal)).ShouldHaveSingleItem(words);
+            // Most of the theme's insights are found again, the sampled third by clustering and the rest by assignment.
+            part.SupportingInsightIds.Intersect(full.SupportingInsightIds).Count().ShouldBeGreaterThanOrEqualTo((int)(0.8 * full.Support), words);
+            part.Support.ShouldBeLessThanOrEqualTo((int)(1.2 * full.Support), words);
+        }
+    }
+
     private static (List<InsightRecord> Insights, IReadOnlyList<DetectedPattern> Patterns) Demo()
     {
         var insights = DemoInsights.Generate(1500).Select((d, i) => new InsightRecord(PatternEvaluation.IdOf(i), d.Content, d.Type, d.Entities,
