@@ -192,6 +192,7 @@ public sealed partial class Scenarios
         var smallSet = Demo(settings.SmallInsights, seed: 7);
         var largeSet = Demo(settings.LargeInsights, seed: 7);
         ConsolidationRun cold, seeding, small, large;
+        (double Seconds, int Affected, long Active) patterns;
         await using (var host = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "api,worker", settings.Workers)))
         {
             cold = await ConsolidateAsync(host, cs, 300, Demo(settings.ColdInsights, seed: 13));
@@ -203,6 +204,7 @@ public sealed partial class Scenarios
             seeding = await ConsolidateAsync(host, cs, 290, largeSet);
             small = await ConsolidateAsync(host, cs, 100, smallSet);
             large = await ConsolidateAsync(host, cs, 200, largeSet);
+            patterns = await PatternsAsync(host, cs, 200);
         }
 
         var section = "Consolidation (full run: load, vectors, grouping, write)";
@@ -221,6 +223,11 @@ public sealed partial class Scenarios
         report.Add(new Row(section, $"t({settings.LargeInsights / 1000}k) / t({settings.SmallInsights / 1000}k), vectors stored", ratio, "x")
         {
             Target = $"<= 12 (input x{settings.LargeInsights / settings.SmallInsights})", Met = ratio <= 12,
+        });
+        report.Add(new Row(section, $"pattern_detection after the {settings.LargeInsights:#,0} consolidation, vectors stored", patterns.Seconds, "s")
+        {
+            Target = "<= 10 s", Met = patterns.Seconds <= 10,
+            Note = $"{patterns.Active:#,0} active insights in the window (a sample of {PatternOptions.DefaultClusterSample:#,0} clustered, the rest assigned); {patterns.Affected:#,0} patterns",
         });
         report.Add(new Panel("Consolidation", "seconds", [($"{settings.SmallInsights / 1000}k", small.Seconds), ($"{settings.LargeInsights / 1000}k", large.Seconds)], 10, "10 s"));
 
@@ -243,6 +250,15 @@ public sealed partial class Scenarios
         var (runId, _) = await dispatcher.DispatchAsync(workspace, "consolidation", false, "api", CancellationToken.None);
         var (seconds, affected) = await RunOutcomeAsync(cs, runId);
         return new ConsolidationRun(seconds, affected, await Wait.CountAsync(cs, "select count(*) from nexus.embeddings") - before);
+    }
+
+    private static async Task<(double Seconds, int Affected, long Active)> PatternsAsync(PlatformHost host, string cs, long workspace)
+    {
+        var active = await Wait.CountAsync(cs, $"select count(*) from nexus.insights where workspace_id = {workspace} and status = 'active'");
+        var dispatcher = host.Services.GetRequiredService<CompoundingDispatcher>();
+        var (runId, _) = await dispatcher.DispatchAsync(workspace, "pattern_detection", false, "api", CancellationToken.None);
+        var (seconds, affected) = await RunOutcomeAsync(cs, runId);
+        return (seconds, affected, active);
     }
 
     /// <summary>Waits for a compounding run to end; its time from start to commit and the insights it affected.</summary>
