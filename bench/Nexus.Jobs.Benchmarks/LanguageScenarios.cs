@@ -227,7 +227,7 @@ public sealed partial class Scenarios
         report.Add(new Row(section, $"pattern_detection after the {settings.LargeInsights:#,0} consolidation, vectors stored", patterns.Seconds, "s")
         {
             Target = "<= 10 s", Met = patterns.Seconds <= 10,
-            Note = $"{patterns.Active:#,0} active insights in the window (a sample of {PatternOptions.DefaultClusterSample:#,0} clustered, the rest assigned); {patterns.Affected:#,0} patterns",
+            Note = $"{patterns.Active:#,0} active insights in the window (a sample of {PatternOptions.DefaultClusterSample:#,0} clustered, the rest assigned); {patterns.Affected:#,0} of them in a pattern",
         });
         report.Add(new Panel("Consolidation", "seconds", [($"{settings.SmallInsights / 1000}k", small.Seconds), ($"{settings.LargeInsights / 1000}k", large.Seconds)], 10, "10 s"));
 
