@@ -138,7 +138,8 @@ public sealed partial class ReadmeExampleTests
         lines[1].ShouldBe($"ai_job_batch.completed {received.Single(c => c.Event == "ai_job_batch.completed").DeliveryId}: batch {batch.BatchId} (completed)");
     }
 
-    private static string FindRoot()
+    /// <summary>The repository's root: the folder holding Nexus.Jobs.sln, above the test binaries.</summary>
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
