@@ -404,7 +404,7 @@ public sealed class ClientLibraryTests
         var received = (await receiver.ShouldReceive(url)).Single();
         var signature = received.Headers[CallbackHeaders.Signature];
         CallbackSignature.IsValid(secret.Secret, received.Body, signature).ShouldBeTrue("the client's helper accepts what the platform signed");
-        VerifyCallback.Verify(secret.Secret, received.Body, signature).ShouldBeTrue("and so does the README's snippet");
+        VerifyCallback.Verify(secret.Secret, received.Body, signature).ShouldBeTrue("and so does the snippet in docs/api.md");
         CallbackSignature.Compute(secret.Secret, received.Body).ShouldBe(signature);
         CallbackSignature.IsValid(secret.Secret + "x", received.Body, signature).ShouldBeFalse();
         CallbackSignature.IsValid(secret.Secret, [.. received.Body, (byte)' '], signature).ShouldBeFalse();

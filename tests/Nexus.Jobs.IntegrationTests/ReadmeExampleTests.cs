@@ -5,23 +5,38 @@ using Nexus.Jobs.Example;
 
 namespace Nexus.Jobs.IntegrationTests;
 
-/// <summary>The README's C# is the example project's code, and that code works against the service.</summary>
+/// <summary>The documentation's C# is the example project's code, and that code works against the service.</summary>
 public sealed partial class ReadmeExampleTests
 {
     private static readonly string Root = FindRoot();
 
-    [Fact]
-    public void EveryCSharpBlockInTheReadme_IsAFileOfTheExampleProject_Verbatim()
+    /// <summary>Where each example file is shown: the client's README (also the package's) and the API reference.</summary>
+    private static readonly Dictionary<string, string[]> ShownIn = new(StringComparer.Ordinal)
     {
-        var readme = File.ReadAllText(Path.Combine(Root, "README.md")).ReplaceLineEndings("\n");
-        var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
-        var folder = Path.Combine(Root, "examples", "Nexus.Jobs.Example");
-        var files = new[] { "Program.cs", "Registration.cs", "PushExample.cs", "VerifyCallback.cs" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)).ReplaceLineEndings("\n"));
+        [Path.Combine("src", "Nexus.Jobs.Client", "README.md")] = ["Program.cs", "Registration.cs", "PushExample.cs"],
+        [Path.Combine("docs", "api.md")] = ["VerifyCallback.cs"],
+    };
 
-        blocks.Count.ShouldBe(files.Count, "one README block per example file");
-        foreach (var (name, content) in files)
+    [Fact]
+    public void EveryCSharpBlockOfTheDocumentation_IsAFileOfTheExampleProject_Verbatim()
+    {
+        var folder = Path.Combine(Root, "examples", "Nexus.Jobs.Example");
+        Directory.GetFiles(folder, "*.cs").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)
+            .ShouldBe(ShownIn.Values.SelectMany(f => f).Order(StringComparer.Ordinal), "every example file is shown somewhere");
+        var documents = new[] { "README.md", Path.Combine("src", "Nexus.Jobs.Client", "README.md") }
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Root, f)));
+
+        foreach (var document in documents)
         {
-            blocks.ShouldContain(content, $"README.md shows {name} as it is (copy the file into the README's ```csharp block)");
+            var text = File.ReadAllText(Path.Combine(Root, document)).ReplaceLineEndings("\n");
+            var blocks = CSharpBlock().Matches(text).Select(m => m.Groups[1].Value).ToList();
+            var files = ShownIn.GetValueOrDefault(document, []);
+            blocks.Count.ShouldBe(files.Length, $"{document}: one ```csharp block per example file it shows ({string.Join(", ", files)})");
+            foreach (var name in files)
+            {
+                var content = File.ReadAllText(Path.Combine(folder, name)).ReplaceLineEndings("\n");
+                blocks.ShouldContain(content, $"{document} shows {name} as it is (copy the file into its ```csharp block)");
+            }
         }
     }
 
@@ -123,7 +138,8 @@ public sealed partial class ReadmeExampleTests
         lines[1].ShouldBe($"ai_job_batch.completed {received.Single(c => c.Event == "ai_job_batch.completed").DeliveryId}: batch {batch.BatchId} (completed)");
     }
 
-    private static string FindRoot()
+    /// <summary>The repository's root: the folder holding Nexus.Jobs.sln, above the test binaries.</summary>
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Nexus.Jobs.BrowserTests.Infrastructure;
 
 /// <summary>
-/// A remote worker fleet (the README's protocol) on a loopback port that accepts each job and never answers while the
+/// A remote worker fleet (the protocol in docs/api.md) on a loopback port that accepts each job and never answers while the
 /// test runs: the worker that sent it stays busy, so with one worker the jobs dispatched after it wait in their queues.
 /// </summary>
 public sealed class HoldingFleet : IAsyncDisposable

@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Nexus.Jobs.IntegrationTests.Faults;
 
-/// <summary>The README's scale-out: one API-role process and two worker-role processes on one database.</summary>
+/// <summary>The scale-out of docs/operations.md: one API-role process and two worker-role processes on one database.</summary>
 [Collection("faults")]
 public sealed class ScaleOutTests(FaultCluster cluster)
 {
