@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Nexus.Jobs.Execution;
@@ -17,7 +16,7 @@ public sealed class PriceSourceClient(HttpClient http)
         timeout.CancelAfter(TimeSpan.FromSeconds(source.TimeoutSeconds));
         try
         {
-            using var response = await http.PostAsJsonAsync(source.Url, new { skus, marketplace }, timeout.Token);
+            using var response = await http.PostAsync(source.Url, JsonBody.Create(new { skus, marketplace }), timeout.Token);
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
@@ -66,7 +65,7 @@ public sealed class AssistantClient(HttpClient http)
         timeout.CancelAfter(TimeSpan.FromSeconds(assistant.TimeoutSeconds));
         using var request = new HttpRequestMessage(HttpMethod.Post, assistant.BaseUrl.TrimEnd('/') + "/chat/completions")
         {
-            Content = JsonContent.Create(new
+            Content = JsonBody.Create(new
             {
                 model = assistant.Model,
                 messages = new[] { new { role = "user", content = question } },
