@@ -68,7 +68,31 @@ public sealed class HandlerFailureTests
 
         job.GetProperty("error").GetProperty("code").GetString().ShouldBe("PROVIDER_ERROR");
         job.GetProperty("error").GetProperty("retry_count").GetInt32().ShouldBe(0);
-        outside.Received.Count(r => r.Path == "/denied-ai/chat/completions").ShouldBe(1);
+        outside.Received.Single(r => r.Path == "/denied-ai/chat/completions").Authorization.ShouldBeNullOrEmpty("no key is configured, so none is sent");
+    }
+
+    [Fact]
+    public async Task AssistantAnswering429_IsRetriedByTheJobsPolicyOnly_ThenFailsWithProviderError()
+    {
+        await using var outside = await FakeOutsideServices.StartAsync();
+        await using var app = await NexusApp.IsolatedAsync(new()
+        {
+            ["AiJobs:Handlers:Assistants:0:Name"] = "busy",
+            ["AiJobs:Handlers:Assistants:0:BaseUrl"] = $"{outside.BaseUrl}/busy-ai",
+            ["AiJobs:Handlers:Assistants:0:Model"] = "m",
+            ["AiJobs:Handlers:Assistants:0:ApiKey"] = "sk-busy",
+            ["AiJobs:DefaultRetry:Attempts"] = "1",
+            ["AiJobs:DefaultRetry:DelaysSeconds:0"] = "0",
+        }, scriptedHandlers: false);
+        var api = await WithProductAsync(app);
+
+        var job = await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"llm_visibility_score","params":{"skus":["K1"]}}"""), "failed", TimeSpan.FromSeconds(60));
+
+        job.GetProperty("error").GetProperty("code").GetString().ShouldBe("PROVIDER_ERROR");
+        job.GetProperty("error").GetProperty("message").GetString()!.ShouldContain("429");
+        job.GetProperty("error").GetProperty("retry_count").GetInt32().ShouldBe(1);
+        // One request per attempt: the OpenAI SDK's own retries (three for a 429 by default) are off, Hangfire's policy decides.
+        outside.Received.Count(r => r.Path == "/busy-ai/chat/completions").ShouldBe(2);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Nexus.Jobs.Platform;
@@ -27,7 +26,7 @@ public sealed class RemoteWorkerExecutor(HttpClient http)
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(worker.Url, body, timeout.Token);
+            response = await http.PostAsync(worker.Url, JsonBody.Create(body), timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

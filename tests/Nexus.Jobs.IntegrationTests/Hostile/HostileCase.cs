@@ -25,6 +25,7 @@ public sealed record HostileContext(long Workspace, string Key);
 /// <param name="MayBeRefusedBeforeTheApp">The server itself may refuse the request before the application sees it (a NUL in
 /// the path: TestServer throws "The path contains null characters", as Kestrel's decoder does, where Kestrel answers a bare
 /// 400 without a problem body). Such a refusal is accepted; if the request does reach the app, the usual rules apply.</param>
+/// <param name="Category">The kind of hostile input (<see cref="HostileCorpus.Categories"/>), set when the corpus is built.</param>
 public sealed record HostileCase(
     string Name,
     string Method,
@@ -35,31 +36,14 @@ public sealed record HostileCase(
     Action<HttpRequestMessage, HostileContext>? Tweak = null,
     bool Anonymous = false,
     int[]? AlsoAccept = null,
-    bool MayBeRefusedBeforeTheApp = false)
+    bool MayBeRefusedBeforeTheApp = false,
+    string Category = "")
 {
     public string Expected => Status is >= 200 and < 300
         ? $"{Status} (valid after all)" + (AlsoAccept is { Length: > 0 } ? $" or {string.Join("/", AlsoAccept)}" : "")
         : $"{Status} {Code}" + (AlsoAccept is { Length: > 0 } ? $" (or {string.Join("/", AlsoAccept)})" : "");
 
     public override string ToString() => Name;
-}
-
-/// <summary>A theory argument shown in full in test names (xunit cuts plain strings at 50 characters).</summary>
-public sealed class Label : Xunit.Abstractions.IXunitSerializable
-{
-    public Label()
-    {
-    }
-
-    public Label(string text) => Text = text;
-
-    public string Text { get; private set; } = "";
-
-    public void Deserialize(Xunit.Abstractions.IXunitSerializationInfo info) => Text = info.GetValue<string>("text");
-
-    public void Serialize(Xunit.Abstractions.IXunitSerializationInfo info) => info.AddValue("text", Text);
-
-    public override string ToString() => Text;
 }
 
 /// <summary>A response as read, for assertions and reports.</summary>

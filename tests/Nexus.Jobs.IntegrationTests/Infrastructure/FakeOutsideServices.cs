@@ -66,6 +66,12 @@ public sealed class FakeOutsideServices : IAsyncDisposable
             await Record(http);
             http.Response.StatusCode = 401;
         });
+        app.MapPost("/busy-ai/chat/completions", async http =>
+        {
+            await Record(http);
+            http.Response.StatusCode = 429;
+            http.Response.Headers.RetryAfter = "0";
+        });
         app.MapPost("/slow-ai/chat/completions", async http =>
         {
             await Record(http);

@@ -1,7 +1,12 @@
-using System.Net.Http.Json;
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 using Nexus.Jobs.Execution;
+using OpenAI;
+using OpenAI.Chat;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
 namespace Nexus.Jobs.AiJobs.Handlers;
 
@@ -17,7 +22,7 @@ public sealed class PriceSourceClient(HttpClient http)
         timeout.CancelAfter(TimeSpan.FromSeconds(source.TimeoutSeconds));
         try
         {
-            using var response = await http.PostAsJsonAsync(source.Url, new { skus, marketplace }, timeout.Token);
+            using var response = await http.PostAsync(source.Url, JsonBody.Create(new { skus, marketplace }), timeout.Token);
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
@@ -55,7 +60,12 @@ public sealed class PriceSourceClient(HttpClient http)
     }
 }
 
-/// <summary>Asks an OpenAI-compatible chat-completions endpoint one question.</summary>
+/// <summary>Asks an OpenAI-compatible chat-completions endpoint one question, through Microsoft.Extensions.AI's <see cref="IChatClient"/>.</summary>
+/// <remarks>
+/// The OpenAI SDK underneath sends through this class's <see cref="HttpClient"/> (the <c>assistants</c> client, so the
+/// factory's handlers and telemetry apply), with its own retries off: the job type's retry policy in Hangfire owns retries,
+/// and a 429 retried three times inside one attempt would hide from it how often the assistant refused.
+/// </remarks>
 public sealed class AssistantClient(HttpClient http)
 {
     public const string HttpClientName = "assistants";
@@ -64,40 +74,67 @@ public sealed class AssistantClient(HttpClient http)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(assistant.TimeoutSeconds));
-        using var request = new HttpRequestMessage(HttpMethod.Post, assistant.BaseUrl.TrimEnd('/') + "/chat/completions")
-        {
-            Content = JsonContent.Create(new
-            {
-                model = assistant.Model,
-                messages = new[] { new { role = "user", content = question } },
-                temperature = 0,
-            }),
-        };
-        if (!string.IsNullOrEmpty(assistant.ApiKey))
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", assistant.ApiKey);
-        }
+        using var chat = ChatClientFor(assistant);
         try
         {
-            using var response = await http.SendAsync(request, timeout.Token);
-            var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            if (!response.IsSuccessStatusCode)
+            var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, question)], new ChatOptions { Temperature = 0 }, timeout.Token);
+            if (!response.Messages.SelectMany(m => m.Contents).OfType<TextContent>().Any())
             {
-                var status = (int)response.StatusCode;
-                var message = $"Assistant {assistant.Name} answered {status}";
-                // Credentials or a bad request will not get better by asking again.
-                throw status is 400 or 401 or 403 or 404 ? new PermanentJobFailureException("PROVIDER_ERROR", message) : new JobFailureException("PROVIDER_ERROR", message);
+                throw new JobFailureException("PROVIDER_ERROR", $"Assistant {assistant.Name} answered without choices[0].message.content");
             }
-            return JsonNode.Parse(text)?["choices"]?[0]?["message"]?["content"]?.GetValue<string>()
-                ?? throw new JobFailureException("PROVIDER_ERROR", $"Assistant {assistant.Name} answered without choices[0].message.content");
+            return response.Text;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new JobFailureException("PROVIDER_TIMEOUT", $"Assistant {assistant.Name} did not answer within {assistant.TimeoutSeconds} s");
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException)
+        catch (ClientResultException e) when (e.Status != 0)
         {
+            var message = $"Assistant {assistant.Name} answered {e.Status}";
+            // Credentials or a bad request will not get better by asking again.
+            throw e.Status is 400 or 401 or 403 or 404 ? new PermanentJobFailureException("PROVIDER_ERROR", message) : new JobFailureException("PROVIDER_ERROR", message);
+        }
+        catch (Exception e) when (e is ClientResultException or HttpRequestException or JsonException or InvalidOperationException or FormatException)
+        {
+            // Status 0: no answer at all (refused, reset); the others: an answer that is not a chat completion.
             throw new JobFailureException("PROVIDER_ERROR", $"Assistant {assistant.Name} failed: {e.Message}", e);
+        }
+    }
+
+    private IChatClient ChatClientFor(AssistantOptions assistant)
+    {
+        var options = new OpenAIClientOptions
+        {
+            // The SDK appends /chat/completions, as the option's contract says.
+            Endpoint = new Uri(assistant.BaseUrl.TrimEnd('/')),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            // AskAsync's token carries the assistant's timeout; the SDK's own (100 s by default) must not cut it shorter.
+            NetworkTimeout = TimeSpan.FromSeconds(assistant.TimeoutSeconds),
+            Transport = new HttpClientPipelineTransport(http),
+        };
+        // The SDK refuses an empty key, so an assistant without one gets a placeholder that is taken off again before
+        // sending: a server without auth sees no Authorization header at all, as before.
+        var keyless = string.IsNullOrEmpty(assistant.ApiKey);
+        if (keyless)
+        {
+            options.AddPolicy(new WithoutAuthorization(), PipelinePosition.BeforeTransport);
+        }
+        return new ChatClient(assistant.Model, new ApiKeyCredential(keyless ? "none" : assistant.ApiKey!), options).AsIChatClient();
+    }
+
+    /// <summary>Takes the placeholder credential off the request of an assistant configured without an API key.</summary>
+    private sealed class WithoutAuthorization : PipelinePolicy
+    {
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Remove("Authorization");
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Remove("Authorization");
+            return ProcessNextAsync(message, pipeline, currentIndex);
         }
     }
 }
