@@ -150,7 +150,7 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
             var request = new[] { NoOpHandler.Request() };
             for (var i = 0; i < settings.BurnDownJobs; i++)
             {
-                var accepted = (DispatchResult.Accepted)await api.Dispatcher.DispatchAsync(1, request, null, CancellationToken.None);
+                var accepted = (DispatchResult.Accepted)await api.Dispatcher.DispatchAsync(1, request, DispatchMode.Single, CancellationToken.None);
                 tokens.Add(accepted.Jobs[0].Id);
             }
         }
@@ -240,7 +240,7 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
         await using (var host = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "api,worker", settings.Workers)))
         {
             var request = new[] { NoOpHandler.Request() };
-            async Task<string> Dispatch() => ((DispatchResult.Accepted)await host.Dispatcher.DispatchAsync(2, request, null, CancellationToken.None)).Jobs[0].Id;
+            async Task<string> Dispatch() => ((DispatchResult.Accepted)await host.Dispatcher.DispatchAsync(2, request, DispatchMode.Single, CancellationToken.None)).Jobs[0].Id;
             platform = await PickupSeriesAsync(Dispatch);
         }
         foreach (var (label, p, b) in new[] { ("idle", platform.Idle.Total, bare.Idle.Total), ($"steady {settings.SteadyRate}/s", platform.Steady, bare.Steady) })

@@ -61,7 +61,7 @@ public sealed class AiJobsController(
         {
             return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, CallbackRequests.NoSecret());
         }
-        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), [job], batch: null, HttpContext.RequestAborted, callbackUrl);
+        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), [job], DispatchMode.Single, HttpContext.RequestAborted, callbackUrl);
         if (result is DispatchResult.QueueFull full)
         {
             return QueueFull(full);
@@ -184,7 +184,7 @@ public sealed class AiJobsController(
         {
             return Problems.Validation(HttpContext, ErrorCodes.ValidationFailed, CallbackRequests.NoSecret());
         }
-        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), jobs, batch: sequential, HttpContext.RequestAborted, callbackUrl);
+        var result = await dispatcher.DispatchAsync(User.WorkspaceId(), jobs, sequential ? DispatchMode.Sequential : DispatchMode.Parallel, HttpContext.RequestAborted, callbackUrl);
         if (result is DispatchResult.QueueFull full)
         {
             return QueueFull(full);

@@ -11,6 +11,19 @@ using Npgsql;
 
 namespace Nexus.Jobs.Platform;
 
+/// <summary>How one request's jobs are dispatched.</summary>
+public enum DispatchMode
+{
+    /// <summary>One job, in no batch.</summary>
+    Single,
+
+    /// <summary>A batch whose jobs all queue at once.</summary>
+    Parallel,
+
+    /// <summary>A batch whose jobs run one after another, each a continuation of the one before.</summary>
+    Sequential,
+}
+
 /// <summary>One job to dispatch, already validated.</summary>
 public sealed record JobRequest(JobType Type, Priority Priority, JsonElement Params);
 
@@ -92,7 +105,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
     /// <summary>Accepts one request's jobs (a single job or a batch), or refuses them all.</summary>
     /// <param name="workspaceId">The tenant.</param>
     /// <param name="jobs">Validated jobs, in batch order.</param>
-    /// <param name="batch">Null for a single job; otherwise whether the batch runs sequentially.</param>
+    /// <param name="mode">A single job, or a batch whose jobs run in parallel or one after another.</param>
     /// <param name="ct">Cancels the request (until its group's transaction starts).</param>
     /// <param name="callbackUrl">Where to POST each job's terminal state (and a batch's, once all its jobs ended); null for none.</param>
     /// <remarks>
@@ -102,9 +115,17 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
     /// one commit for all of them, each request still accepted or refused as a whole, in arrival order. A request
     /// never waits for more than the transaction before its own.
     /// </remarks>
-    public async Task<DispatchResult> DispatchAsync(long workspaceId, IReadOnlyList<JobRequest> jobs, bool? batch, CancellationToken ct, string? callbackUrl = null)
+    public async Task<DispatchResult> DispatchAsync(long workspaceId, IReadOnlyList<JobRequest> jobs, DispatchMode mode, CancellationToken ct, string? callbackUrl = null)
     {
-        var pending = new Pending(jobs, batch, callbackUrl, ct);
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Not a dispatch mode.");
+        }
+        if (mode == DispatchMode.Single && jobs.Count != 1)
+        {
+            throw new ArgumentException($"A single dispatch carries one job, not {jobs.Count}.", nameof(jobs));
+        }
+        var pending = new Pending(jobs, mode, callbackUrl, ct);
         var gate = _gates.GetOrAdd(workspaceId, _ => new Gate());
         bool lead;
         lock (gate)
@@ -213,7 +234,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         var groupAhead = new List<(string Type, int Count)>();
         for (var g = 0; g < group.Count; g++)
         {
-            var (jobs, batch, callbackUrl) = (group[g].Jobs, group[g].Batch, group[g].CallbackUrl);
+            var (jobs, mode, callbackUrl) = (group[g].Jobs, group[g].Mode, group[g].CallbackUrl);
             if (queued + jobs.Count > cap)
             {
                 var expected = jobs.Max(j => Expected(j.Type, inputs).TotalSeconds);
@@ -222,8 +243,8 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
                 continue;
             }
             queued += jobs.Count;
-            var batchId = batch is null ? null : PublicIds.NewBatchId();
-            var sequential = batch == true;
+            var batchId = mode == DispatchMode.Single ? null : PublicIds.NewBatchId();
+            var sequential = mode == DispatchMode.Sequential;
             var accepted = new List<DispatchedJob>(jobs.Count);
             string? previous = null;
             var previousDone = createdAt;
@@ -310,7 +331,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
             {
                 continue;
             }
-            var sequential = group[g].Batch == true;
+            var sequential = group[g].Mode == DispatchMode.Sequential;
             estimates.Enqueued(accepted.Jobs.Where((a, i) => !sequential || i == 0).Select(a => (a.Type, a.Priority.Name())));
             foreach (var a in accepted.Jobs)
             {
@@ -354,7 +375,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         return queued;
     }
 
-    private sealed record Pending(IReadOnlyList<JobRequest> Jobs, bool? Batch, string? CallbackUrl, CancellationToken Cancellation)
+    private sealed record Pending(IReadOnlyList<JobRequest> Jobs, DispatchMode Mode, string? CallbackUrl, CancellationToken Cancellation)
     {
         public TaskCompletionSource<DispatchResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -44,7 +44,7 @@ public sealed class JobRecordPrefetch(NpgsqlDataSource dataSource) : IApplyState
     public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
     {
         if (context.NewState.Name != ProcessingState.StateName
-            || context.BackgroundJob.Job is not { } job || job.Type != typeof(AiJobRunner) || job.Args.Count == 0 || job.Args[0] is not string jobId
+            || JobArguments.AiJob(context.BackgroundJob.Job) is not { JobId: var jobId }
             || !long.TryParse(context.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture, out var hangfireId))
         {
             return;

@@ -31,7 +31,7 @@ public static class NexusTelemetry
         {
             return tags;
         }
-        tags.Add("type", job.Args.Count > 1 && job.Args[1] is string type ? type : job.Type.Name);
+        tags.Add("type", JobArguments.Kind(job));
         tags.Add("priority", job.Queue switch
         {
             Queues.High => "high",
@@ -93,9 +93,9 @@ public sealed class TracingFilter : IClientFilter, IServerFilter
             {
                 activity.SetTag("job." + tag.Key, tag.Value);
             }
-            if (context.BackgroundJob.Job.Args.Count > 0)
+            if (JobArguments.PlatformId(context.BackgroundJob.Job) is { } platformId)
             {
-                activity.SetTag("job.id", context.BackgroundJob.Job.Args[0]?.ToString());
+                activity.SetTag("job.id", platformId);
             }
             context.Items[ActivityKey] = activity;
         }

@@ -1,68 +1,15 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using Hangfire;
-using Hangfire.Common;
 using Hangfire.States;
 using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
 using Npgsql;
 
 namespace Nexus.Jobs.Platform;
-
-/// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>
-/// (and, for callback deliveries, by the callback back-off), and its culture capture is left out.</summary>
-/// <remarks>
-/// Registered in DI rather than in the static <c>GlobalJobFilters</c>, so two hosts in one process (tests) keep their own.
-/// <c>CaptureCultureAttribute</c> stores the dispatching thread's culture with every job and reads it back before every
-/// execution (a row and two round trips per job, counted by the benchmarks); the platform's jobs never depend on the
-/// thread culture (their inputs and outputs are JSON, formatted invariantly).
-/// </remarks>
-public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing,
-    JobRecordPrefetch prefetch) : IJobFilterProvider
-{
-    public IEnumerable<JobFilter> GetFilters(Job job) =>
-        JobFilterProviders.Providers.GetFilters(job)
-            .Where(f => f.Instance is not AutomaticRetryAttribute and not CaptureCultureAttribute)
-            .Append(new JobFilter(job?.Type == typeof(CallbackSender) ? callbackRetry.Attribute : retry, JobFilterScope.Global, 20))
-            .Append(new JobFilter(outcome, JobFilterScope.Global, 30))
-            .Append(new JobFilter(tracing, JobFilterScope.Global, 40))
-            .Append(new JobFilter(prefetch, JobFilterScope.Global, 50));
-}
-
-/// <summary>Hangfire's <see cref="AutomaticRetryAttribute"/>, configured per job type from <c>AiJobs:Retry</c>.</summary>
-public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) : IElectStateFilter, IApplyStateFilter
-{
-    private readonly ConcurrentDictionary<string, AutomaticRetryAttribute> _byType = new(StringComparer.Ordinal);
-
-    public void OnStateElection(ElectStateContext context) => For(context.BackgroundJob.Job).OnStateElection(context);
-
-    public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction) =>
-        For(context.BackgroundJob.Job).OnStateApplied(context, transaction);
-
-    public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction) =>
-        For(context.BackgroundJob.Job).OnStateUnapplied(context, transaction);
-
-    private AutomaticRetryAttribute For(Job? job)
-    {
-        var type = job?.Type == typeof(AiJobRunner) && job.Args.Count > 1 && job.Args[1] is string t ? t : "";
-        return _byType.GetOrAdd(type, key =>
-        {
-            var policy = key.Length == 0 ? options.CurrentValue.DefaultRetry : options.CurrentValue.RetryFor(key);
-            return new AutomaticRetryAttribute
-            {
-                Attempts = policy.Attempts,
-                DelaysInSeconds = policy.DelaysPerAttempt(),
-                ExceptOn = [typeof(PermanentJobFailureException)],
-                OnAttemptsExceeded = AttemptsExceededAction.Fail,
-            };
-        });
-    }
-}
 
 /// <summary>Writes the terminal outcome of failed and cancelled jobs onto our record, and ends the rest of a sequential batch.</summary>
 /// <remarks>
@@ -113,12 +60,12 @@ public sealed class JobOutcomeFilter(NpgsqlDataSource dataSource, IServiceProvid
     public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
     {
         var job = context.BackgroundJob.Job;
-        if (job?.Type == typeof(Compounding.CompoundingRunner) && job.Args.Count > 0 && job.Args[0] is Guid runId)
+        if (JobArguments.Run(job) is { } run)
         {
-            OnRunStateApplied(context, runId);
+            OnRunStateApplied(context, run.RunId);
             return;
         }
-        if (job?.Type != typeof(AiJobRunner) || job.Args.Count == 0 || job.Args[0] is not string jobId)
+        if (JobArguments.AiJob(job) is not { JobId: var jobId })
         {
             return;
         }
