@@ -2,6 +2,7 @@ using System.Transactions;
 using Dapper;
 using Hangfire;
 using Hangfire.States;
+using Nexus.Jobs.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -167,9 +168,7 @@ public sealed class CallbackOutbox(NpgsqlDataSource dataSource, IServiceProvider
         var client = services.GetRequiredService<IBackgroundJobClient>();
         // As in JobDispatcher: Hangfire joins the ambient transaction on the same backend, so the claim, the job and the
         // hangfire_job_id commit together. Connections are closed before every Hangfire call (ADR 0002).
-        using var scope = new TransactionScope(TransactionScopeOption.Required,
-            new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted, Timeout = TimeSpan.FromSeconds(30) },
-            TransactionScopeAsyncFlowOption.Enabled);
+        using var scope = TransactionalJobs.Begin();
         List<Pending> pending;
         using (var connection = dataSource.OpenConnection())
         {
@@ -182,8 +181,7 @@ public sealed class CallbackOutbox(NpgsqlDataSource dataSource, IServiceProvider
         var created = pending.Select(p => new
         {
             p.Id,
-            HangfireJobId = long.Parse(client.Create(CallbackSender.JobFor(p.Id, p.Event, p.SubjectId, p.WorkspaceId), new EnqueuedState(CallbackOptions.Queue)),
-                System.Globalization.CultureInfo.InvariantCulture),
+            HangfireJobId = TransactionalJobs.Create(client, CallbackSender.JobFor(p.Id, p.Event, p.SubjectId, p.WorkspaceId), new EnqueuedState(CallbackOptions.Queue)),
         }).ToList();
         using (var connection = dataSource.OpenConnection())
         {

@@ -48,11 +48,9 @@ public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgrou
     {
         var createdAt = Clock.UtcNowMicros();
         var runId = Guid.CreateVersion7(createdAt);
-        using var scope = new TransactionScope(TransactionScopeOption.Required,
-            new TransactionOptions { IsolationLevel = System.Transactions.IsolationLevel.ReadCommitted, Timeout = TimeSpan.FromSeconds(30) },
-            TransactionScopeAsyncFlowOption.Enabled);
+        using var scope = TransactionalJobs.Begin();
         var job = new Job(typeof(CompoundingRunner), RunMethod, [runId, jobType, workspaceId, null!, CancellationToken.None], Queues.Normal);
-        var hangfireId = long.Parse(client.Create(job, new EnqueuedState(Queues.Normal)), System.Globalization.CultureInfo.InvariantCulture);
+        var hangfireId = TransactionalJobs.Create(client, job, new EnqueuedState(Queues.Normal));
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
             await connection.ExecuteAsync(new CommandDefinition(InsertSql, new

@@ -207,9 +207,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
         // Estimates need not be exact: their inputs come from a short-lived cache, outside the lock.
         var inputs = await estimates.ForAsync(workspaceId, ct);
 
-        using var scope = new TransactionScope(TransactionScopeOption.Required,
-            new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted, Timeout = TimeSpan.FromSeconds(30) },
-            TransactionScopeAsyncFlowOption.Enabled);
+        using var scope = TransactionalJobs.Begin();
 
         int queued;
         long counter;
@@ -257,8 +255,8 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
                 IState state = sequential && previous is not null
                     ? new AwaitingState(previous, new EnqueuedState(queue), JobContinuationOptions.OnlyOnSucceededState)
                     : new EnqueuedState(queue);
-                var hangfireId = client.Create(job, state);
-                previous = hangfireId;
+                var hangfireId = TransactionalJobs.Create(client, job, state);
+                previous = hangfireId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
                 var duration = Expected(request.Type, inputs);
                 DateTime estimate;
@@ -279,7 +277,7 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
                 var dispatched = new DispatchedJob(id, request.Type.Name, request.Priority, request.Params.GetRawText(),
                     createdAt, Truncate(estimate), batchId, batchId is null ? null : i);
                 accepted.Add(dispatched);
-                rows.Add((dispatched, long.Parse(hangfireId, System.Globalization.CultureInfo.InvariantCulture), callbackUrl));
+                rows.Add((dispatched, hangfireId, callbackUrl));
             }
             if (batchId is not null)
             {
