@@ -18,9 +18,9 @@ public sealed class OpenApiTests
             ("/api/ai-jobs/{id}", "delete"), ("/api/ai-jobs/batch", "post"), ("/api/ai-jobs/batch/{batchId}", "get"),
             ("/v1/compounding/trigger", "post"), ("/v1/compounding/jobs/{jobRunId}", "get"), ("/v1/compounding/jobs", "get"),
             ("/v1/insights", "post"), ("/v1/insights", "get"), ("/v1/patterns", "get"), ("/v1/playbooks", "get"),
-            ("/v1/compounding/metrics", "get"), ("/v1/callbacks/secret", "post"), ("/api/ai-jobs/{id}/callbacks", "get"),
+            ("/v1/compounding/metrics", "get"), ("/v1/callbacks/secret", "post"), ("/api/ai-jobs/{id}/callbacks/deliveries", "get"),
             ("/api/ai-jobs/batch/{batchId}/callbacks", "get"), ("/v1/compounding/jobs/{jobRunId}/callbacks", "get"),
-            ("/api/ai-jobs/{id}/events", "get"), ("/api/ai-jobs/batch/{batchId}/events", "get"), ("/v1/compounding/jobs/{jobRunId}/events", "get"),
+            ("/api/ai-jobs/{id}/events/stream", "get"), ("/api/ai-jobs/batch/{batchId}/events", "get"), ("/v1/compounding/jobs/{jobRunId}/events", "get"),
         };
         foreach (var (path, method) in expected)
         {
@@ -51,8 +51,11 @@ public sealed class OpenApiTests
         {
             schemas.GetProperty(schema).GetProperty("properties").TryGetProperty("callback_url", out _).ShouldBeTrue($"{schema} echoes callback_url");
         }
-        JsonElement RequestProperties(string path) =>
-            paths.GetProperty(path).GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("properties");
+        JsonElement RequestProperties(string path)
+        {
+            var schema = paths.GetProperty(path).GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+            return schemas.GetProperty(schema.GetProperty("$ref").GetString()!.Split('/')[^1]).GetProperty("properties");
+        }
         foreach (var path in new[] { "/api/ai-jobs", "/api/ai-jobs/batch", "/v1/compounding/trigger" })
         {
             RequestProperties(path).TryGetProperty("callback_url", out _).ShouldBeTrue($"{path} documents callback_url");
@@ -62,7 +65,7 @@ public sealed class OpenApiTests
         {
             delivery.TryGetProperty(property, out _).ShouldBeTrue(property);
         }
-        foreach (var path in new[] { "/api/ai-jobs/{id}/events", "/api/ai-jobs/batch/{batchId}/events", "/v1/compounding/jobs/{jobRunId}/events" })
+        foreach (var path in new[] { "/api/ai-jobs/{id}/events/stream", "/api/ai-jobs/batch/{batchId}/events", "/v1/compounding/jobs/{jobRunId}/events" })
         {
             paths.GetProperty(path).GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content")
                 .GetProperty("text/event-stream").GetProperty("example").GetString()!.ShouldContain("event: status");

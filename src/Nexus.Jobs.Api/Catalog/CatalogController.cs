@@ -31,6 +31,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertProducts")]
     public Task<IActionResult> Products() => UpsertAsync("products", ProductFields, (f, e) => new Product(
         e.Str(f, "sku")!, e.Str(f, "marketplace")!, e.Str(f, "title")!, e.Str(f, "description"), e.List(f, "bullet_points"), e.Str(f, "brand"),
         e.Str(f, "category"), e.Money(f, "price")!.Value, e.Money(f, "cost"), e.Str(f, "currency")!), store.UpsertProductsAsync);
@@ -42,6 +43,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertDailySales")]
     public Task<IActionResult> DailySales() => UpsertAsync("daily_sales", SaleFields, (f, e) => new DailySale(
         e.Str(f, "sku")!, e.Date(f, "date")!.Value, (int)e.Int(f, "units")!.Value, e.Money(f, "price")!.Value), store.UpsertSalesAsync);
 
@@ -52,6 +54,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertCompetitorOffers")]
     public Task<IActionResult> Offers() => UpsertAsync("competitor_offers", OfferFields, (f, e) => new Offer(
         e.Str(f, "sku")!, e.Str(f, "competitor")!, e.Money(f, "price")!.Value, e.Moment(f, "observed_at")!.Value, e.Str(f, "title")), store.UpsertOffersAsync);
 
@@ -62,6 +65,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertReviews")]
     public Task<IActionResult> Reviews() => UpsertAsync("reviews", ReviewFields, (f, e) => new Review(
         e.Str(f, "review_id")!, e.Str(f, "sku")!, (int)e.Int(f, "rating")!.Value, e.Str(f, "text")!, e.Moment(f, "created_at")!.Value), store.UpsertReviewsAsync);
 
@@ -72,6 +76,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertReturns")]
     public Task<IActionResult> Returns() => UpsertAsync("returns", ReturnFields, (f, e) => new ReturnLine(
         e.Str(f, "sku")!, e.Str(f, "order_ref")!, e.Str(f, "reason")!, (int)e.Int(f, "units")!.Value, e.Moment(f, "created_at")!.Value), store.UpsertReturnsAsync);
 
@@ -85,7 +90,10 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [ProducesResponseType<ListOf<JsonElement>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> Read(string kind, [FromQuery] string? sku, [FromQuery] string? limit, [FromQuery] string? offset)
+    [EndpointName("readCatalog")]
+    public async Task<IActionResult> Read(
+        [OneOf(ValueSet.CatalogKind)] string kind, [FromQuery] string? sku, [FromQuery, Integer(1, 1000, Default = 100)] string? limit,
+        [FromQuery, Integer(0, 1_000_000, Default = 0)] string? offset)
     {
         _ = (sku, limit, offset);
         CatalogKind? parsed = kind switch
