@@ -74,6 +74,29 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task JobDeliveriesAndStream_AnswerAtTheDocumentedPaths_AndAtTheFirstOnes()
+    {
+        var api = await (await NexusApp.SharedAsync()).ClientAsync();
+        var id = await api.DispatchAsync(ApiClient.Pricing("ok-paths"));
+        await api.ShouldReachStatus(id, "completed");
+
+        foreach (var path in new[] { $"/api/ai-jobs/{id}/callbacks/deliveries", $"/api/ai-jobs/{id}/callbacks" })
+        {
+            var deliveries = await api.GetAsync(path);
+            deliveries.Status.ShouldBe(HttpStatusCode.OK, path);
+            deliveries.Json.GetProperty("data").GetArrayLength().ShouldBe(0, path);
+            (await api.GetAsync(path.Replace(id, "job_01ARZ3NDEKTSV4RRFFQ69G5FAV", StringComparison.Ordinal))).ShouldBeProblem(HttpStatusCode.NotFound, "JOB_NOT_FOUND");
+        }
+        foreach (var path in new[] { $"/api/ai-jobs/{id}/events/stream", $"/api/ai-jobs/{id}/events" })
+        {
+            await using var stream = await EventStream.OpenAsync(api, path);
+            var events = await stream.ReadToEndAsync(TimeSpan.FromSeconds(10));
+            events.Where(e => e.Event is not null).Select(e => e.Event).ShouldBe(["status", "end"], path);
+            events[0].Status.ShouldBe("completed", path);
+        }
+    }
+
+    [Fact]
     public async Task Root_RedirectsToScalar_WhichServesTheReference()
     {
         var app = await NexusApp.SharedAsync();
