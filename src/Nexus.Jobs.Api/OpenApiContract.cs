@@ -26,6 +26,9 @@ internal static class OpenApiContract
         ["Callbacks"] = "The workspace's callback signing secret.",
     };
 
+    private static readonly (string Type, string Property, ValueSet Set)[] EngineValueSets =
+        [("PatternView", "status", ValueSet.PatternStatus), ("PlaybookView", "status", ValueSet.PlaybookStatus)];
+
     public static Task ApplyToDocument(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
     {
         // The repository grants no licence; an SPDX LicenseRef says so in the form linters and generators read.
@@ -92,6 +95,16 @@ internal static class OpenApiContract
             };
         }
 
+        // Records of the engine the API answers as they are: Nexus.Jobs knows nothing of the document, so no attribute there.
+        foreach (var (type, property, set) in EngineValueSets)
+        {
+            if (schemas.TryGetValue(type, out var engine) && engine is OpenApiSchema { Properties: { } properties } && properties.TryGetValue(property, out var plain))
+            {
+                var typed = Enum(set, nullable: false);
+                typed.Description = plain.Description;
+                properties[property] = typed;
+            }
+        }
         NameValueSets(document, schemas);
 
         foreach (var problem in new[] { "ProblemDetails", "ValidationProblemDetails" })
@@ -250,6 +263,9 @@ internal static class OpenApiContract
         [ValueSet.PatternStatus] = "A pattern's status.",
         [ValueSet.PlaybookStatus] = "A playbook rule's status.",
         [ValueSet.CatalogKind] = "A kind of commerce data.",
+        [ValueSet.InsightStatus] = "An insight's status.",
+        [ValueSet.DeliveryStatus] = "A callback delivery's status.",
+        [ValueSet.CallbackEvent] = "A callback's event (also its X-Nexus-Event header).",
     };
 
     private static OpenApiSchema Enum(ValueSet set, bool nullable)

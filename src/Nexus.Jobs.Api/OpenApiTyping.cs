@@ -1,4 +1,5 @@
 using Nexus.Jobs.AiJobs;
+using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Compounding;
 using Nexus.Jobs.Platform;
 
@@ -16,6 +17,9 @@ public enum ValueSet
     PatternStatus,
     PlaybookStatus,
     CatalogKind,
+    InsightStatus,
+    DeliveryStatus,
+    CallbackEvent,
 }
 
 /// <summary>
@@ -42,6 +46,13 @@ public sealed class OneOfAttribute(ValueSet set) : Attribute
         ValueSet.PatternStatus => ["active", "inactive"],
         ValueSet.PlaybookStatus => ["active", "retired"],
         ValueSet.CatalogKind => ["products", "daily-sales", "competitor-offers", "reviews", "returns"],
+        ValueSet.InsightStatus => [InsightStatus.Active, InsightStatus.Merged, InsightStatus.Stale],
+        ValueSet.DeliveryStatus => ["pending", "delivered", "failed"],
+        ValueSet.CallbackEvent =>
+        [
+            CallbackEvents.JobCompleted, CallbackEvents.JobFailed, CallbackEvents.JobCancelled, CallbackEvents.BatchCompleted,
+            CallbackEvents.RunCompleted, CallbackEvents.RunFailed,
+        ],
         _ => throw new ArgumentOutOfRangeException(nameof(set), set, null),
     };
 }

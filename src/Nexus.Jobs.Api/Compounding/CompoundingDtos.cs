@@ -43,7 +43,7 @@ public sealed record EntityDto(string Id, string Name, string Type);
 
 /// <summary>An insight.</summary>
 public sealed record InsightDto(Guid Id, long WorkspaceId, string Content, string Type, JsonElement Entities, double Confidence,
-    int ReinforcementCount, DateTime CreatedAt, DateTime LastReinforcedAt, string Status, Guid? MergedInto)
+    int ReinforcementCount, DateTime CreatedAt, DateTime LastReinforcedAt, [property: OneOf(ValueSet.InsightStatus)] string Status, Guid? MergedInto)
 {
     public static InsightDto From(InsightView v) => new(v.Id, v.WorkspaceId, v.Content, v.Type, JsonDocument.Parse(v.Entities).RootElement.Clone(),
         Math.Round(v.Confidence, 6), v.ReinforcementCount, v.CreatedAt, v.LastReinforcedAt, v.Status, v.MergedInto);
