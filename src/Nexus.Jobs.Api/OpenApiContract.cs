@@ -120,6 +120,37 @@ internal static class OpenApiContract
     /// <summary>Types parameters that actions read as raw text (so they can answer the contract's exact 422) by their attributes.</summary>
     public static Task ApplyToOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
+        if (context.Description.ActionDescriptor is ControllerActionDescriptor { ControllerTypeInfo: var controller, ActionName: var action }
+            && controller.AsType() == typeof(Catalog.CatalogController) && Catalog.CatalogController.RowsOf(action) is var (member, row, schema))
+        {
+            // The upserts read their body by hand (one spec per kind of row); without this a generated client could not send one.
+            var document = context.Document!;
+            if (document.Components?.Schemas?.ContainsKey(row) != true)
+            {
+                document.AddComponent(row, schema);
+            }
+            document.AddComponent($"{row}Rows", new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { member },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    [member] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Array, MinItems = 1, MaxItems = Jobs.Catalog.CatalogStore.MaxBatch, Items = new OpenApiSchemaReference(row, document),
+                    },
+                },
+            });
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchemaReference($"{row}Rows", document) },
+                },
+            };
+        }
+
         foreach (var description in context.Description.ParameterDescriptions)
         {
             if (description.ParameterDescriptor is not ControllerParameterDescriptor { ParameterInfo: var info })
@@ -266,6 +297,7 @@ internal static class OpenApiContract
         [ValueSet.InsightStatus] = "An insight's status.",
         [ValueSet.DeliveryStatus] = "A callback delivery's status.",
         [ValueSet.CallbackEvent] = "A callback's event (also its X-Nexus-Event header).",
+        [ValueSet.Marketplace] = "A marketplace the platform knows.",
     };
 
     private static OpenApiSchema Enum(ValueSet set, bool nullable)

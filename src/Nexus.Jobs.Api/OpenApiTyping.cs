@@ -20,6 +20,7 @@ public enum ValueSet
     InsightStatus,
     DeliveryStatus,
     CallbackEvent,
+    Marketplace,
 }
 
 /// <summary>
@@ -48,6 +49,7 @@ public sealed class OneOfAttribute(ValueSet set) : Attribute
         ValueSet.CatalogKind => ["products", "daily-sales", "competitor-offers", "reviews", "returns"],
         ValueSet.InsightStatus => [InsightStatus.Active, InsightStatus.Merged, InsightStatus.Stale],
         ValueSet.DeliveryStatus => ["pending", "delivered", "failed"],
+        ValueSet.Marketplace => JobTypes.Marketplaces.Order(StringComparer.Ordinal).ToList(),
         ValueSet.CallbackEvent =>
         [
             CallbackEvents.JobCompleted, CallbackEvents.JobFailed, CallbackEvents.JobCancelled, CallbackEvents.BatchCompleted,

@@ -74,6 +74,33 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task Document_OffersJsonAndProblemJsonOnly_AndEventStreamsWhereThereAreStreams()
+    {
+        var app = await NexusApp.SharedAsync();
+        using var http = app.CreateClient();
+        var paths = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("paths");
+
+        var offered = new List<string>();
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var bodies = operation.Value.GetProperty("responses").EnumerateObject().Select(r => r.Value)
+                    .Concat(operation.Value.TryGetProperty("requestBody", out var request) ? [request] : []);
+                foreach (var body in bodies)
+                {
+                    foreach (var media in body.TryGetProperty("content", out var content) ? content.EnumerateObject() : default)
+                    {
+                        offered.Add($"{path.Name.EndsWith("/events", StringComparison.Ordinal) || path.Name.EndsWith("/events/stream", StringComparison.Ordinal)} {media.Name}");
+                    }
+                }
+            }
+        }
+
+        offered.Distinct().Order().ShouldBe(["False application/json", "False application/problem+json", "True application/problem+json", "True text/event-stream"]);
+    }
+
+    [Fact]
     public async Task JobDeliveriesAndStream_AnswerAtTheDocumentedPaths_AndAtTheFirstOnes()
     {
         var api = await (await NexusApp.SharedAsync()).ClientAsync();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 using Nexus.Jobs.AiJobs;
 using Nexus.Jobs.Api.AiJobs;
 using Nexus.Jobs.Api.Auth;
@@ -160,6 +161,47 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
         var count = await save(User.WorkspaceId(), rows, HttpContext.RequestAborted);
         return Ok(new UpsertResult(count));
     }
+
+    /// <summary>The body an upsert action takes, from the same field specs that validate it (for the OpenAPI document): the
+    /// member holding the rows, the row's name, and its schema. Null for actions that take no rows.</summary>
+    internal static (string Member, string Row, OpenApiSchema Schema)? RowsOf(string action) => action switch
+    {
+        nameof(Products) => ("products", "CatalogProduct", RowSchema(ProductFields)),
+        nameof(DailySales) => ("daily_sales", "CatalogDailySale", RowSchema(SaleFields)),
+        nameof(Offers) => ("competitor_offers", "CatalogCompetitorOffer", RowSchema(OfferFields)),
+        nameof(Reviews) => ("reviews", "CatalogReview", RowSchema(ReviewFields)),
+        nameof(Returns) => ("returns", "CatalogReturn", RowSchema(ReturnFields)),
+        _ => null,
+    };
+
+    private static OpenApiSchema RowSchema(Field[] spec) => new()
+    {
+        Type = JsonSchemaType.Object,
+        Required = spec.Where(f => f.Required).Select(f => f.Name).ToHashSet(),
+        Properties = spec.ToDictionary(f => f.Name, f => (IOpenApiSchema)(f.Kind switch
+        {
+            Kind.Text => new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = f.Max },
+            Kind.Marketplace => new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Enum = JobTypes.Marketplaces.Order(StringComparer.Ordinal).Select(m => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(m)).ToList(),
+            },
+            Kind.Currency => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[A-Z]{3}$", Description = "ISO 4217, e.g. USD." },
+            Kind.Money => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "0", Maximum = "1000000000" },
+            Kind.Int => new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer, Format = "int64",
+                Minimum = f.Min.ToString(CultureInfo.InvariantCulture), Maximum = f.Max.ToString(CultureInfo.InvariantCulture),
+            },
+            Kind.Date => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" },
+            Kind.Moment => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "With its offset, e.g. 2026-03-12T14:32:01Z." },
+            Kind.TextList => new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array, MaxItems = (int)f.Min, Items = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = f.Max },
+            },
+            _ => throw new ArgumentOutOfRangeException(nameof(spec), f.Kind, null),
+        })),
+    };
 
     private enum Kind { Text, Marketplace, Money, Int, Date, Moment, TextList, Currency }
 

@@ -9,7 +9,7 @@ using Shouldly;
 
 namespace Nexus.Jobs.Generated.Walkthrough;
 
-/// <summary>The README's walk-through (dispatch, poll, list, batch, cancel, a 422 and a 409, a compounding run) through the generated client.</summary>
+/// <summary>The README's walk-through (dispatch, poll, list, batch, cancel, a 422 and a 409, catalog data, a compounding run) through the generated client.</summary>
 public static class Walkthrough
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -85,6 +85,15 @@ public static class Walkthrough
         invalid.StatusCode.ShouldBe(422);
         invalid.Result.Code.ShouldBe("VALIDATION_FAILED");
         invalid.Result.Errors.Keys.ShouldContain("params.skus");
+
+        // Commerce data the handlers work on: an upsert the generated body types describe, read back.
+        var sku = $"SKU-{Guid.NewGuid():N}";
+        var upserted = await api.UpsertProductsAsync(new CatalogProductRows
+        {
+            Products = { new CatalogProduct { Sku = sku, Marketplace = Marketplace.Amazon_us, Title = "Blue kettle", Price = 24.99, Currency = "USD" } },
+        });
+        upserted.Upserted.ShouldBe(1);
+        (await api.ReadCatalogAsync(CatalogKind.Products, sku: sku, limit: 5)).Data.Count.ShouldBe(1);
 
         // A compounding trigger and its status until it completes, then the run in the workspace's list.
         var trigger = await api.TriggerCompoundingAsync(new TriggerRequest { Job_type = CompoundingJobType.Metrics, Dry_run = false });
