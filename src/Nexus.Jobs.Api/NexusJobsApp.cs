@@ -47,7 +47,14 @@ public static class NexusJobsApp
             o.JsonSerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
         });
         // The OpenAPI schemas are generated with these options, so they must name properties as the wire does.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        // Strict numbers, as the wire has them: the web default (numbers also read from strings) would document every integer
+        // as "integer or string", and generated clients would type them so. Only minimal APIs read with these options, and
+        // they take no bodies here; writing is unchanged.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         services.AddOptions<Dashboard.DashboardOptions>().BindConfiguration(Dashboard.DashboardOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.Operators.All(op => IsIdentityV3Hash(op.PasswordHash)),
                 "Dashboard:Operators:*:PasswordHash must be a hash from 'dashboard hash-password', never a plain password.")
@@ -152,7 +159,10 @@ public static class NexusJobsApp
                 document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
                 return Task.CompletedTask;
             });
+            o.AddSchemaTransformer(OpenApiContract.ApplyToSchema);
+            o.AddOperationTransformer(OpenApiContract.ApplyToOperation);
             o.AddOperationTransformer(OpenApiExamples.Apply);
+            o.AddDocumentTransformer(OpenApiContract.ApplyToDocument);
         });
         return services;
     }

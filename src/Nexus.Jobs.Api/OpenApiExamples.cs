@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -187,15 +188,38 @@ internal static class OpenApiExamples
     private static async Task SetRequestAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type type, string json, CancellationToken ct,
         bool required = true)
     {
+        // The body and the types inside it become named components: inline, generated clients would name them Body, Body2
+        // and after the properties that hold them (Jobs, Entities).
         var schema = await context.GetOrCreateSchemaAsync(type, null, ct);
         operation.RequestBody = new OpenApiRequestBody
         {
             Required = required,
             Content = new Dictionary<string, OpenApiMediaType>
             {
-                ["application/json"] = new() { Schema = schema, Example = JsonNode.Parse(json) },
+                ["application/json"] = new() { Schema = Component(type, schema, context.Document!), Example = JsonNode.Parse(json) },
             },
         };
+    }
+
+    private static OpenApiSchemaReference Component(Type type, OpenApiSchema schema, OpenApiDocument document)
+    {
+        foreach (var property in type.GetProperties())
+        {
+            var element = property.PropertyType is { IsGenericType: true } list && list.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
+                ? list.GetGenericArguments()[0]
+                : null;
+            if (element is { IsClass: true } && element != typeof(string)
+                && schema.Properties?.TryGetValue(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name), out var value) == true
+                && value is OpenApiSchema { Items: OpenApiSchema items } array)
+            {
+                array.Items = Component(element, items, document);
+            }
+        }
+        if (document.Components?.Schemas?.ContainsKey(type.Name) != true)
+        {
+            document.AddComponent(type.Name, schema);
+        }
+        return new OpenApiSchemaReference(type.Name, document);
     }
 
     private static void SetResponse(OpenApiOperation operation, string status, string json)

@@ -12,7 +12,9 @@ public sealed record JobPage(IReadOnlyList<JobDto> Data, string? NextCursor);
 
 /// <summary>A job as dispatch accepted it.</summary>
 /// <param name="CallbackUrl">Where the terminal state will be POSTed (null: no callback).</param>
-public sealed record AcceptedJobDto(string Id, string Type, string Status, string Priority, JsonElement Params, DateTime CreatedAt, DateTime EstimatedCompletionAt, string? CallbackUrl);
+public sealed record AcceptedJobDto(
+    string Id, [property: OneOf(ValueSet.JobType)] string Type, [property: OneOf(ValueSet.JobStatus)] string Status,
+    [property: OneOf(ValueSet.Priority)] string Priority, JsonElement Params, DateTime CreatedAt, DateTime EstimatedCompletionAt, string? CallbackUrl);
 
 /// <summary>Why a job failed (or, with code CANCELLED, why it was cancelled).</summary>
 public sealed record JobErrorDto(string Code, string Message, int RetryCount);
@@ -20,9 +22,9 @@ public sealed record JobErrorDto(string Code, string Message, int RetryCount);
 /// <summary>A job's full status.</summary>
 public sealed record JobDto(
     string Id,
-    string Type,
-    string Status,
-    string Priority,
+    [property: OneOf(ValueSet.JobType)] string Type,
+    [property: OneOf(ValueSet.JobStatus)] string Status,
+    [property: OneOf(ValueSet.Priority)] string Priority,
     JsonElement Params,
     DateTime CreatedAt,
     DateTime? StartedAt,
@@ -80,13 +82,13 @@ public sealed record JobDto(
 }
 
 /// <summary>One job of a batch, as accepted.</summary>
-public sealed record BatchJobDto(string Id, string Type, string Status);
+public sealed record BatchJobDto(string Id, [property: OneOf(ValueSet.JobType)] string Type, [property: OneOf(ValueSet.JobStatus)] string Status);
 
 /// <summary>A batch as dispatch accepted it.</summary>
 public sealed record AcceptedBatchDto(string BatchId, bool Sequential, IReadOnlyList<BatchJobDto> Jobs, string? CallbackUrl);
 
 /// <summary>A batch with its jobs in order and an overall status.</summary>
-public sealed record BatchDto(string BatchId, string Status, bool Sequential, DateTime CreatedAt, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<JobDto> Jobs, string? CallbackUrl)
+public sealed record BatchDto(string BatchId, [property: OneOf(ValueSet.JobStatus)] string Status, bool Sequential, DateTime CreatedAt, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<JobDto> Jobs, string? CallbackUrl)
 {
     public static BatchDto From(BatchView view)
     {

@@ -43,6 +43,7 @@ public sealed class AiJobsController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, Problems.ContentType)]
+    [EndpointName("dispatchJob")]
     public async Task<IActionResult> Dispatch()
     {
         // The body is parsed by hand (RequestJson) for precise errors; [Consumes] documents its shape.
@@ -83,6 +84,7 @@ public sealed class AiJobsController(
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<Envelope<JobDto>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [EndpointName("getJob")]
     public async Task<IActionResult> Get(string id)
     {
         var job = PublicIds.IsJobId(id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
@@ -100,9 +102,11 @@ public sealed class AiJobsController(
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<JobPage>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("listJobs")]
     public async Task<IActionResult> List(
-        [FromQuery] string? type, [FromQuery] string? status, [FromQuery(Name = "start_date")] string? startDate,
-        [FromQuery(Name = "end_date")] string? endDate, [FromQuery] string? limit, [FromQuery] string? cursor)
+        [FromQuery, OneOf(ValueSet.JobType)] string? type, [FromQuery, OneOf(ValueSet.JobStatus)] string? status,
+        [FromQuery(Name = "start_date"), Format("date")] string? startDate, [FromQuery(Name = "end_date"), Format("date")] string? endDate,
+        [FromQuery, Integer(1, 100, Default = 20)] string? limit, [FromQuery] string? cursor)
     {
         _ = (type, status, startDate, endDate, limit, cursor); // documented here, parsed from the raw query for exact errors
         var errors = new AiJobRequests.Errors();
@@ -127,6 +131,7 @@ public sealed class AiJobsController(
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, Problems.ContentType)]
+    [EndpointName("cancelJob")]
     public async Task<IActionResult> Cancel(string id)
     {
         if (!PublicIds.IsJobId(id))
@@ -162,6 +167,7 @@ public sealed class AiJobsController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, Problems.ContentType)]
+    [EndpointName("dispatchBatch")]
     public async Task<IActionResult> DispatchBatch()
     {
         var (body, problem) = await RequestJson.ObjectAsync(HttpContext);
@@ -205,6 +211,7 @@ public sealed class AiJobsController(
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<Envelope<BatchDto>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [EndpointName("getBatch")]
     public async Task<IActionResult> GetBatch(string batchId)
     {
         var batch = PublicIds.IsBatchId(batchId) ? await reader.GetBatchAsync(User.WorkspaceId(), batchId, HttpContext.RequestAborted) : null;
@@ -217,11 +224,13 @@ public sealed class AiJobsController(
     /// the receiver's HTTP status (null when none came), the error, and how long it took. <c>status</c> is pending (an
     /// attempt is due or a retry is scheduled for <c>next_attempt_at</c>), delivered (a 2xx answer) or failed (410 Gone, or
     /// the last retry failed). Scope <c>ai-jobs:read</c> or any read scope. Another workspace's id answers 404 JOB_NOT_FOUND.
+    /// Also served at <c>GET /api/ai-jobs/{id}/callbacks</c>.
     /// </remarks>
-    [HttpGet("{id}/callbacks")]
+    [HttpGet("{id}/callbacks/deliveries")]
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<Envelope<IReadOnlyList<CallbackDeliveryDto>>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [EndpointName("listJobCallbacks")]
     public async Task<IActionResult> JobCallbacks(string id)
     {
         var workspace = User.WorkspaceId();
@@ -235,13 +244,14 @@ public sealed class AiJobsController(
     /// <summary>List a batch's callback deliveries</summary>
     /// <remarks>
     /// The batch's own callback (<c>ai_job_batch.completed</c>, sent once all its jobs ended) with its attempts; each job's
-    /// callbacks are at <c>GET /api/ai-jobs/{id}/callbacks</c>. Scope <c>ai-jobs:read</c>. Another workspace's batch answers
+    /// callbacks are at <c>GET /api/ai-jobs/{id}/callbacks/deliveries</c>. Scope <c>ai-jobs:read</c>. Another workspace's batch answers
     /// 404 JOB_NOT_FOUND.
     /// </remarks>
     [HttpGet("batch/{batchId}/callbacks")]
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<Envelope<IReadOnlyList<CallbackDeliveryDto>>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [EndpointName("listBatchCallbacks")]
     public async Task<IActionResult> BatchCallbacks(string batchId)
     {
         var workspace = User.WorkspaceId();
@@ -258,12 +268,13 @@ public sealed class AiJobsController(
     /// change, each with an <c>id</c> and <c>data</c> = the GET's <c>data</c> on one line; a comment line (<c>: heartbeat</c>)
     /// after 15 s without an event; once the job is completed, failed or cancelled, <c>event: end</c> (data
     /// <c>{"status": ...}</c>) and the stream closes. Scope <c>ai-jobs:read</c> or any read scope. Another workspace's id
-    /// answers 404 JOB_NOT_FOUND. Try <c>curl -N</c>.
+    /// answers 404 JOB_NOT_FOUND. Try <c>curl -N</c>. Also served at <c>GET /api/ai-jobs/{id}/events</c>.
     /// </remarks>
-    [HttpGet("{id}/events")]
+    [HttpGet("{id}/events/stream")]
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [EndpointName("streamJobEvents")]
     public async Task<IActionResult> JobEvents(string id)
     {
         var job = PublicIds.IsJobId(id) ? await reader.GetAsync(User.WorkspaceId(), id, HttpContext.RequestAborted) : null;
@@ -281,11 +292,25 @@ public sealed class AiJobsController(
     [Authorize(Policy = Policies.AiJobsRead)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
+    [EndpointName("streamBatchEvents")]
     public async Task<IActionResult> BatchEvents(string batchId)
     {
         var batch = PublicIds.IsBatchId(batchId) ? await reader.GetBatchAsync(User.WorkspaceId(), batchId, HttpContext.RequestAborted) : null;
         return batch is null ? BatchNotFound(batchId) : new EventStreamResult(WatchKind.Batch, batchId, representations.Batch(batch));
     }
+
+    // The first paths of a job's deliveries and stream, kept for the clients that use them. The document names the paths
+    // above instead: /api/ai-jobs/{id}/events and /api/ai-jobs/batch/{batchId} both match /api/ai-jobs/batch/events, an
+    // ambiguity linters rightly flag, even though a job id (job_<ULID>) is never "batch".
+    [HttpGet("{id}/callbacks")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ApiExplorerSettings(IgnoreApi = true)]
+    public Task<IActionResult> JobCallbacksAtFirstPath(string id) => JobCallbacks(id);
+
+    [HttpGet("{id}/events")]
+    [Authorize(Policy = Policies.AiJobsRead)]
+    [ApiExplorerSettings(IgnoreApi = true)]
+    public Task<IActionResult> JobEventsAtFirstPath(string id) => JobEvents(id);
 
     private async Task<Envelope<IReadOnlyList<CallbackDeliveryDto>>> DeliveriesAsync(long workspace, string subjectId) =>
         new((await deliveries.ForSubjectAsync(workspace, subjectId, HttpContext.RequestAborted)).Select(CallbackDeliveryDto.From).ToList());
@@ -309,13 +334,16 @@ public sealed class AiJobsController(
 /// <param name="Params">Per type: skus (1..1000 strings; required for pricing_recalculate, llm_visibility_score, competitor_scan, listing_optimize), marketplace (e.g. amazon_us), apply (boolean), since_days / window_days (1..3650), assistants (names).</param>
 /// <param name="Priority">low, normal (default) or high.</param>
 /// <param name="CallbackUrl">Optional absolute http(s) URL (at most 2048 characters, no user:password@) that gets a signed POST of the job's terminal state.</param>
-public sealed record DispatchJobRequest(string Type, System.Text.Json.JsonElement? Params = null, string? Priority = null, string? CallbackUrl = null);
+public sealed record DispatchJobRequest(
+    [property: OneOf(ValueSet.JobType)] string Type, System.Text.Json.JsonElement? Params = null, [property: OneOf(ValueSet.Priority, Default = "normal")] string? Priority = null,
+    string? CallbackUrl = null);
 
 /// <summary>One job of a batch (for the OpenAPI document).</summary>
 /// <param name="Type">As for dispatch.</param>
 /// <param name="Params">As for dispatch.</param>
 /// <param name="Priority">low, normal (default) or high.</param>
-public sealed record BatchJobRequest(string Type, System.Text.Json.JsonElement? Params = null, string? Priority = null);
+public sealed record BatchJobRequest(
+    [property: OneOf(ValueSet.JobType)] string Type, System.Text.Json.JsonElement? Params = null, [property: OneOf(ValueSet.Priority, Default = "normal")] string? Priority = null);
 
 /// <summary>Body of <c>POST /api/ai-jobs/batch</c> (for the OpenAPI document).</summary>
 /// <param name="Jobs">1 to 20 jobs.</param>

@@ -16,7 +16,9 @@ public sealed record CallbackAttemptDto(int Attempt, DateTime AttemptedAt, int? 
 /// <summary>A callback delivery: one terminal event of the subject, and every attempt to POST it.</summary>
 /// <param name="Status">pending (an attempt is due, or a retry is scheduled for <c>next_attempt_at</c>), delivered or failed.</param>
 /// <param name="NextAttemptAt">When the next attempt is due; null once delivered or failed.</param>
-public sealed record CallbackDeliveryDto(Guid DeliveryId, string Event, string Url, string Status, IReadOnlyList<CallbackAttemptDto> Attempts, DateTime? NextAttemptAt)
+public sealed record CallbackDeliveryDto(
+    Guid DeliveryId, [property: OneOf(ValueSet.CallbackEvent)] string Event, string Url, [property: OneOf(ValueSet.DeliveryStatus)] string Status,
+    IReadOnlyList<CallbackAttemptDto> Attempts, DateTime? NextAttemptAt)
 {
     public static CallbackDeliveryDto From(CallbackDeliveryView v) => new(v.DeliveryId, v.Event, v.Url, v.Status,
         v.Attempts.Select(a => new CallbackAttemptDto(a.Attempt, a.AttemptedAt, a.ResponseStatus, a.Error, a.DurationMs)).ToList(),

@@ -35,6 +35,7 @@ public sealed class CallbacksController(CallbackSecrets secrets) : ControllerBas
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, Problems.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("rotateCallbackSecret")]
     public async Task<IActionResult> RotateSecret()
     {
         if ((await RequestJson.BytesAsync(HttpContext)).Length > 0)

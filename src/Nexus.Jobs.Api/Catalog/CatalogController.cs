@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 using Nexus.Jobs.AiJobs;
 using Nexus.Jobs.Api.AiJobs;
 using Nexus.Jobs.Api.Auth;
@@ -31,6 +32,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertProducts")]
     public Task<IActionResult> Products() => UpsertAsync("products", ProductFields, (f, e) => new Product(
         e.Str(f, "sku")!, e.Str(f, "marketplace")!, e.Str(f, "title")!, e.Str(f, "description"), e.List(f, "bullet_points"), e.Str(f, "brand"),
         e.Str(f, "category"), e.Money(f, "price")!.Value, e.Money(f, "cost"), e.Str(f, "currency")!), store.UpsertProductsAsync);
@@ -42,6 +44,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertDailySales")]
     public Task<IActionResult> DailySales() => UpsertAsync("daily_sales", SaleFields, (f, e) => new DailySale(
         e.Str(f, "sku")!, e.Date(f, "date")!.Value, (int)e.Int(f, "units")!.Value, e.Money(f, "price")!.Value), store.UpsertSalesAsync);
 
@@ -52,6 +55,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertCompetitorOffers")]
     public Task<IActionResult> Offers() => UpsertAsync("competitor_offers", OfferFields, (f, e) => new Offer(
         e.Str(f, "sku")!, e.Str(f, "competitor")!, e.Money(f, "price")!.Value, e.Moment(f, "observed_at")!.Value, e.Str(f, "title")), store.UpsertOffersAsync);
 
@@ -62,6 +66,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertReviews")]
     public Task<IActionResult> Reviews() => UpsertAsync("reviews", ReviewFields, (f, e) => new Review(
         e.Str(f, "review_id")!, e.Str(f, "sku")!, (int)e.Int(f, "rating")!.Value, e.Str(f, "text")!, e.Moment(f, "created_at")!.Value), store.UpsertReviewsAsync);
 
@@ -72,6 +77,7 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [Idempotent]
     [ProducesResponseType<UpsertResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("upsertReturns")]
     public Task<IActionResult> Returns() => UpsertAsync("returns", ReturnFields, (f, e) => new ReturnLine(
         e.Str(f, "sku")!, e.Str(f, "order_ref")!, e.Str(f, "reason")!, (int)e.Int(f, "units")!.Value, e.Moment(f, "created_at")!.Value), store.UpsertReturnsAsync);
 
@@ -85,7 +91,10 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
     [ProducesResponseType<ListOf<JsonElement>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> Read(string kind, [FromQuery] string? sku, [FromQuery] string? limit, [FromQuery] string? offset)
+    [EndpointName("readCatalog")]
+    public async Task<IActionResult> Read(
+        [OneOf(ValueSet.CatalogKind)] string kind, [FromQuery] string? sku, [FromQuery, Integer(1, 1000, Default = 100)] string? limit,
+        [FromQuery, Integer(0, 1_000_000, Default = 0)] string? offset)
     {
         _ = (sku, limit, offset);
         CatalogKind? parsed = kind switch
@@ -152,6 +161,47 @@ public sealed partial class CatalogController(CatalogStore store) : ControllerBa
         var count = await save(User.WorkspaceId(), rows, HttpContext.RequestAborted);
         return Ok(new UpsertResult(count));
     }
+
+    /// <summary>The body an upsert action takes, from the same field specs that validate it (for the OpenAPI document): the
+    /// member holding the rows, the row's name, and its schema. Null for actions that take no rows.</summary>
+    internal static (string Member, string Row, OpenApiSchema Schema)? RowsOf(string action) => action switch
+    {
+        nameof(Products) => ("products", "CatalogProduct", RowSchema(ProductFields)),
+        nameof(DailySales) => ("daily_sales", "CatalogDailySale", RowSchema(SaleFields)),
+        nameof(Offers) => ("competitor_offers", "CatalogCompetitorOffer", RowSchema(OfferFields)),
+        nameof(Reviews) => ("reviews", "CatalogReview", RowSchema(ReviewFields)),
+        nameof(Returns) => ("returns", "CatalogReturn", RowSchema(ReturnFields)),
+        _ => null,
+    };
+
+    private static OpenApiSchema RowSchema(Field[] spec) => new()
+    {
+        Type = JsonSchemaType.Object,
+        Required = spec.Where(f => f.Required).Select(f => f.Name).ToHashSet(),
+        Properties = spec.ToDictionary(f => f.Name, f => (IOpenApiSchema)(f.Kind switch
+        {
+            Kind.Text => new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = f.Max },
+            Kind.Marketplace => new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Enum = JobTypes.Marketplaces.Order(StringComparer.Ordinal).Select(m => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(m)).ToList(),
+            },
+            Kind.Currency => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[A-Z]{3}$", Description = "ISO 4217, e.g. USD." },
+            Kind.Money => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "0", Maximum = "1000000000" },
+            Kind.Int => new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer, Format = "int64",
+                Minimum = f.Min.ToString(CultureInfo.InvariantCulture), Maximum = f.Max.ToString(CultureInfo.InvariantCulture),
+            },
+            Kind.Date => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" },
+            Kind.Moment => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "With its offset, e.g. 2026-03-12T14:32:01Z." },
+            Kind.TextList => new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array, MaxItems = (int)f.Min, Items = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = f.Max },
+            },
+            _ => throw new ArgumentOutOfRangeException(nameof(spec), f.Kind, null),
+        })),
+    };
 
     private enum Kind { Text, Marketplace, Money, Int, Date, Moment, TextList, Currency }
 

@@ -47,6 +47,7 @@ public sealed class CompoundingController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, Problems.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("triggerCompounding")]
     public async Task<IActionResult> Trigger()
     {
         var (body, problem) = await RequestJson.ObjectAsync(HttpContext);
@@ -90,7 +91,8 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<RunDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
-    public async Task<IActionResult> Get(string jobRunId)
+    [EndpointName("getCompoundingRun")]
+    public async Task<IActionResult> Get([Format("uuid")] string jobRunId)
     {
         var run = await FindAsync(jobRunId);
         return run is null ? RunNotFound(jobRunId) : Ok(RunDto.From(run));
@@ -107,7 +109,8 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<Envelope<IReadOnlyList<CallbackDeliveryDto>>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
-    public async Task<IActionResult> RunCallbacks(string jobRunId)
+    [EndpointName("listRunCallbacks")]
+    public async Task<IActionResult> RunCallbacks([Format("uuid")] string jobRunId)
     {
         var run = await FindAsync(jobRunId);
         if (run is null)
@@ -129,7 +132,8 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, EventStreamResult.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, Problems.ContentType)]
-    public async Task<IActionResult> RunEvents(string jobRunId)
+    [EndpointName("streamRunEvents")]
+    public async Task<IActionResult> RunEvents([Format("uuid")] string jobRunId)
     {
         var run = await FindAsync(jobRunId);
         return run is null ? RunNotFound(jobRunId) : new EventStreamResult(WatchKind.Run, run.Id.ToString("D"), representations.Run(run));
@@ -151,7 +155,10 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<RunPage>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> List([FromQuery(Name = "job_type")] string? jobType, [FromQuery] string? status, [FromQuery] string? limit, [FromQuery] string? cursor)
+    [EndpointName("listCompoundingRuns")]
+    public async Task<IActionResult> List(
+        [FromQuery(Name = "job_type"), OneOf(ValueSet.CompoundingJobType)] string? jobType, [FromQuery, OneOf(ValueSet.RunStatus)] string? status,
+        [FromQuery, Integer(1, 100, Default = 20)] string? limit, [FromQuery] string? cursor)
     {
         _ = (jobType, status, limit, cursor); // documented here; read from the raw query for exact errors
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -181,7 +188,8 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<ListOf<PatternView>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> Patterns([FromQuery] string? status, [FromQuery] string? limit)
+    [EndpointName("listPatterns")]
+    public async Task<IActionResult> Patterns([FromQuery, OneOf(ValueSet.PatternStatus)] string? status, [FromQuery, Integer(1, 500, Default = 100)] string? limit)
     {
         _ = (status, limit);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -204,7 +212,8 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<ListOf<PlaybookView>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> Playbooks([FromQuery] string? status, [FromQuery] string? limit)
+    [EndpointName("listPlaybooks")]
+    public async Task<IActionResult> Playbooks([FromQuery, OneOf(ValueSet.PlaybookStatus)] string? status, [FromQuery, Integer(1, 500, Default = 100)] string? limit)
     {
         _ = (status, limit);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -227,7 +236,8 @@ public sealed class CompoundingController(
     [Authorize(Policy = Policies.RecordRead)]
     [ProducesResponseType<ListOf<MetricsDto>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> Metrics([FromQuery] string? limit)
+    [EndpointName("listCompoundingMetrics")]
+    public async Task<IActionResult> Metrics([FromQuery, Integer(1, 500, Default = 20)] string? limit)
     {
         _ = limit;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);

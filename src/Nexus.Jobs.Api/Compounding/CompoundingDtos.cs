@@ -7,14 +7,17 @@ namespace Nexus.Jobs.Api.Compounding;
 /// <param name="JobType">consolidation, pattern_detection, playbook_synthesis, decay_sweep or metrics.</param>
 /// <param name="DryRun">Compute and report the same counts, persisting nothing but the run's own record.</param>
 /// <param name="CallbackUrl">Optional absolute http(s) URL (at most 2048 characters, no user:password@) that gets a signed POST when the run completes or fails.</param>
-public sealed record TriggerRequest(string JobType, bool? DryRun = null, string? CallbackUrl = null);
+public sealed record TriggerRequest([property: OneOf(ValueSet.CompoundingJobType)] string JobType, bool? DryRun = null, string? CallbackUrl = null);
 
 /// <summary>The seed's 202 answer to a trigger.</summary>
-public sealed record TriggerAccepted(Guid JobRunId, string JobType, long WorkspaceId, bool DryRun, string Status, bool Success, string? CallbackUrl);
+public sealed record TriggerAccepted(
+    Guid JobRunId, [property: OneOf(ValueSet.CompoundingJobType)] string JobType, long WorkspaceId, bool DryRun,
+    [property: OneOf(ValueSet.RunStatus)] string Status, bool Success, string? CallbackUrl);
 
 /// <summary>A compounding run's status (the public Nex field list, plus where it came from).</summary>
 public sealed record RunDto(
-    Guid JobRunId, string JobType, long WorkspaceId, string Status, bool DryRun, string Trigger,
+    Guid JobRunId, [property: OneOf(ValueSet.CompoundingJobType)] string JobType, long WorkspaceId, [property: OneOf(ValueSet.RunStatus)] string Status,
+    bool DryRun, [property: OneOf(ValueSet.RunTrigger)] string Trigger,
     int? InsightsScanned, int? InsightsAffected, int? CandidatesCreated, int? Errors,
     DateTime StartedAt, DateTime? CompletedAt, long? DurationMs, JsonElement? ErrorDetails, string? CallbackUrl)
 {
@@ -40,7 +43,7 @@ public sealed record EntityDto(string Id, string Name, string Type);
 
 /// <summary>An insight.</summary>
 public sealed record InsightDto(Guid Id, long WorkspaceId, string Content, string Type, JsonElement Entities, double Confidence,
-    int ReinforcementCount, DateTime CreatedAt, DateTime LastReinforcedAt, string Status, Guid? MergedInto)
+    int ReinforcementCount, DateTime CreatedAt, DateTime LastReinforcedAt, [property: OneOf(ValueSet.InsightStatus)] string Status, Guid? MergedInto)
 {
     public static InsightDto From(InsightView v) => new(v.Id, v.WorkspaceId, v.Content, v.Type, JsonDocument.Parse(v.Entities).RootElement.Clone(),
         Math.Round(v.Confidence, 6), v.ReinforcementCount, v.CreatedAt, v.LastReinforcedAt, v.Status, v.MergedInto);

@@ -41,6 +41,7 @@ public sealed partial class InsightsController(InsightStore store) : ControllerB
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, Problems.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, Problems.ContentType)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
+    [EndpointName("ingestInsights")]
     public async Task<IActionResult> Ingest()
     {
         var (body, problem) = await RequestJson.ObjectAsync(HttpContext);
@@ -69,7 +70,10 @@ public sealed partial class InsightsController(InsightStore store) : ControllerB
     [Authorize(Policy = Policies.InsightRead)]
     [ProducesResponseType<InsightPage>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status422UnprocessableEntity, Problems.ContentType)]
-    public async Task<IActionResult> List([FromQuery] string? last, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? limit, [FromQuery] string? cursor)
+    [EndpointName("listInsights")]
+    public async Task<IActionResult> List(
+        [FromQuery] string? last, [FromQuery, Format("date-time")] string? from, [FromQuery, Format("date-time")] string? to,
+        [FromQuery, Integer(1, 1000, Default = 100)] string? limit, [FromQuery] string? cursor)
     {
         _ = (last, from, to, limit, cursor);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
