@@ -72,7 +72,7 @@ public static class OperatorRules
             var full = w.Queued >= view.Cap;
             alerts.Add(new OperatorAlert(full ? AlertLevel.Danger : AlertLevel.Warning,
                 string.Create(CultureInfo.InvariantCulture,
-                    $"Workspace {w.WorkspaceId} has {w.Queued:N0} of {view.Cap:N0} jobs queued ({Fill(w, view.Cap):P0} of its cap){(full ? ": new jobs get 429 QUEUE_FULL" : "")}."),
+                    $"Workspace {w.WorkspaceId} has {w.Queued:N0} of {view.Cap:N0} jobs queued ({Percent(Fill(w, view.Cap))} of its cap){(full ? ": new jobs get 429 QUEUE_FULL" : "")}."),
                 $"/nexus/batches?workspace={w.WorkspaceId}"));
         }
         foreach (var b in view.Stalled)
@@ -133,6 +133,9 @@ public static class OperatorRules
             .ThenBy(w => w.WorkspaceId)
             .ToList();
     }
+
+    /// <summary>A share as a whole percentage, "87%" (the invariant culture's P0 would write "87 %").</summary>
+    public static string Percent(double share) => string.Create(CultureInfo.InvariantCulture, $"{Math.Round(share * 100):0}%");
 
     private static string Minutes(TimeSpan span) =>
         span.TotalMinutes < 120

@@ -55,7 +55,7 @@ public sealed class WorkspacesPage : OperatorPage
             Raw($"\"><div class=\"progress-bar {(fill >= 1 ? "progress-bar-danger" : fill >= OperatorRules.NearCap ? "progress-bar-warning" : "progress-bar-success")}\" style=\"min-width:3em;width:");
             Raw(Math.Min(100, fill * 100).ToString("0.#", CultureInfo.InvariantCulture));
             Raw("%\">");
-            Text(string.Create(CultureInfo.InvariantCulture, $"{w.Queued:N0} ({fill:P0})"));
+            Text(string.Create(CultureInfo.InvariantCulture, $"{w.Queued:N0} ({OperatorRules.Percent(fill)})"));
             Raw("</div></div></td><td>");
             Time(w.OldestQueuedAt);
             Raw("</td></tr>");
