@@ -271,7 +271,10 @@ public sealed class DashboardBrowserTests(DashboardSite site, ITestOutputHelper 
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Compounding", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("canvas[data-nexus-chart-drawn=true]")).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("#nexus-runs tbody tr", new() { HasText = "metrics" })).ToHaveCountAsync(2);
+        // The two runs of one (workspace, pipeline) group: the pipeline is named on the group's first row.
+        await Assertions.Expect(page.Locator("#nexus-runs tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#nexus-runs tbody tr").First).ToContainTextAsync("metrics");
+        await Assertions.Expect(page.Locator("#nexus-runs tbody tr").Nth(1)).ToContainTextAsync("completed");
         await Saved(page, "11-operator-compounding");
     }
 

@@ -29,7 +29,7 @@ public sealed class FailuresPage : OperatorPage
         Raw("<h3>By job type: failures by error code, and retries</h3>");
         Chart("nexus-failures-by-type", OperatorCharts.FailuresByType(view.Groups, view.Recovered), 90);
 
-        Raw("<h3>By job type and error code</h3><table class=\"table table-striped\" id=\"nexus-failure-groups\"><thead><tr>"
+        Raw("<h3>By job type and error code</h3><div class=\"table-responsive\"><table class=\"table table-striped\" id=\"nexus-failure-groups\"><thead><tr>"
             + "<th>Job type</th><th>Error code</th><th class=\"text-right\">Failed jobs</th><th class=\"text-right\">Their retries</th></tr></thead><tbody>");
         foreach (var g in view.Groups)
         {
@@ -51,9 +51,9 @@ public sealed class FailuresPage : OperatorPage
             NumberCell(r.Retries);
             Raw("</tr>");
         }
-        Raw("</tbody></table>");
+        Raw("</tbody></table></div>");
 
-        Raw("<h3>Latest failures</h3><table class=\"table\" id=\"nexus-failure-examples\"><thead><tr>"
+        Raw("<h3>Latest failures</h3><div class=\"table-responsive\"><table class=\"table\" id=\"nexus-failure-examples\"><thead><tr>"
             + "<th>Failed</th><th>Job</th><th>Workspace</th><th>Type</th><th>Error code</th><th>Message</th>"
             + "<th class=\"text-right\">Retries</th><th>Hangfire</th></tr></thead><tbody>");
         foreach (var e in view.Latest)
@@ -76,6 +76,6 @@ public sealed class FailuresPage : OperatorPage
             HangfireJobLink(e.HangfireJobId);
             Raw("</td></tr>");
         }
-        Raw("</tbody></table>");
+        Raw("</tbody></table></div>");
     }
 }
