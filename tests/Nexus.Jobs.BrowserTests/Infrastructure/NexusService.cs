@@ -186,6 +186,22 @@ public sealed class ApiClient(HttpClient http, long workspace) : IDisposable
         return (data.GetProperty("batch_id").GetString()!, data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
     }
 
+    /// <summary>Ingests insights (feedback about one product each) into the workspace (asserting 200).</summary>
+    public async Task IngestAsync(params string[] contents)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/insights", new
+        {
+            insights = contents.Select((content, i) => new
+            {
+                content,
+                type = "feedback",
+                entities = new[] { new { id = $"SKU-{i}", name = $"Product {i}", type = "product" } },
+                confidence = 0.5,
+            }),
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Triggers a compounding pipeline and polls the run until it has <paramref name="status"/>; the run's id.</summary>
     public async Task<string> RunPipelineAsync(string jobType, string status, TimeSpan within)
     {
