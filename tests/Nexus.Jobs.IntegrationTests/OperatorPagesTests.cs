@@ -272,6 +272,57 @@ public sealed partial class OperatorPagesTests(OperatorPagesHost host) : IClassF
         OperatorRules.IsRising(new CodeTrend { Code = "X", LastHour = 7, Day = 7 + 23 * 3 }).ShouldBeTrue("more than twice the usual");
     }
 
+    [Fact]
+    public void Rules_SayWhatIsWrong_TheWorstFirst_EachWithWhereItIs()
+    {
+        var now = new DateTime(2026, 12, 7, 3, 0, 0, DateTimeKind.Utc);
+        var view = new WorkspacesView(
+            [
+                new WorkspaceLoad { WorkspaceId = 7, QueuedNormal = 95, Running = 4 },
+                new WorkspaceLoad { WorkspaceId = 8, QueuedLow = 10, OldestQueuedAt = now.AddMinutes(-45) },
+                new WorkspaceLoad { WorkspaceId = 9, QueuedHigh = 100 },
+            ],
+            [new StalledBatch { Id = "batch_A", WorkspaceId = 8, Unfinished = 3, LastProgressAt = now.AddMinutes(-20), CreatedAt = now.AddHours(-1) }],
+            [new CodeTrend { Code = "WORKER_TIMEOUT", LastHour = 9, Day = 12 }, new CodeTrend { Code = "PROVIDER_ERROR", LastHour = 1, Day = 30 }],
+            [new FailedRun { WorkspaceId = 7, JobType = "consolidation", ErrorCode = "PIPELINE_ERROR", CreatedAt = now.AddHours(-2) }],
+            Cap: 100, Now: now);
+
+        var alerts = OperatorRules.Alerts(view);
+
+        alerts.Select(a => (a.Level, a.Text, a.Path)).ShouldBe(
+        [
+            (AlertLevel.Danger, "Workspace 9 has 100 of 100 jobs queued (100% of its cap): new jobs get 429 QUEUE_FULL.", "/nexus/batches?workspace=9"),
+            (AlertLevel.Warning, "Workspace 7 has 95 of 100 jobs queued (95% of its cap).", "/nexus/batches?workspace=7"),
+            (AlertLevel.Danger, "Batch batch_A (workspace 8) is stalled: 3 job(s) unfinished, none ended for 20 min.", "/nexus/batches/batch_A"),
+            (AlertLevel.Danger, "WORKER_TIMEOUT is rising: 9 failure(s) in the last hour, 3 in the 23 hours before.", "/nexus/failures"),
+            (AlertLevel.Warning, "The last consolidation run of workspace 7 failed (PIPELINE_ERROR).", "/nexus/compounding?workspace=7"),
+            (AlertLevel.Warning, "Workspace 8's oldest queued job has waited 45 min (0 running).", "/jobs/enqueued"),
+        ]);
+        OperatorRules.Alerts(view with { Workspaces = [], Stalled = [], Codes = [], FailedRuns = [] }).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Charts_DrawEveryHourOfTheWindow_AndFoldRareCodesIntoOther()
+    {
+        var now = new DateTime(2026, 12, 7, 3, 25, 0, DateTimeKind.Utc);
+        var hour = new DateTime(2026, 12, 7, 2, 0, 0, DateTimeKind.Utc);
+        var hourly = Enumerable.Range(0, OperatorCharts.MaxCodes + 2)
+            .Select(i => new HourlyFailures { Hour = hour, Code = $"CODE_{i}", Failed = 20 - i })
+            .Append(new HourlyFailures { Hour = now.AddHours(-24).AddMinutes(-25), Code = "CODE_0", Failed = 1 })
+            .ToList();
+
+        var chart = OperatorCharts.FailuresByHour(hourly, now);
+
+        chart.Labels.Count.ShouldBe(25);
+        chart.Labels[0].ShouldBe("06 Dec 03:00");
+        chart.Labels[^1].ShouldBe("07 Dec 03:00");
+        chart.Series.Select(s => s.Label).ShouldBe([.. Enumerable.Range(0, OperatorCharts.MaxCodes - 1).Select(i => $"CODE_{i}"), "other"]);
+        chart.Series[0].Data[0].ShouldBe(1, "the window's first (partial) hour");
+        chart.Series[0].Data[23].ShouldBe(20);
+        chart.Series[^1].Data[23].ShouldBe(Enumerable.Range(OperatorCharts.MaxCodes - 1, 3).Sum(i => 20 - i));
+        chart.Series.Sum(s => s.Data.Sum()).ShouldBe(hourly.Sum(h => h.Failed));
+    }
+
     [Theory]
     [InlineData(2, 0, 0, 0, 0, "queued")]
     [InlineData(1, 0, 1, 0, 0, "running")]
