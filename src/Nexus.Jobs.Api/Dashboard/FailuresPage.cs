@@ -24,7 +24,7 @@ public sealed class FailuresPage : OperatorPage
             return;
         }
 
-        Raw("<h3>Failures per hour, by error code</h3>");
+        Raw("<h3>Failures per hour (UTC), by error code</h3>");
         Chart("nexus-failures-by-hour", OperatorCharts.FailuresByHour(view.Hourly, view.Now), 90);
         Raw("<h3>By job type: failures by error code, and retries</h3>");
         Chart("nexus-failures-by-type", OperatorCharts.FailuresByType(view.Groups, view.Recovered), 90);
