@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Nexus.Jobs.Benchmarks;
 
-// dotnet run -c Release --project bench/Nexus.Jobs.Benchmarks [-- --quick] [--only ceiling,burn,pickup,service,embedding,consolidation,quality]
+// dotnet run -c Release --project bench/Nexus.Jobs.Benchmarks [-- --quick] [--only ceiling,burn,pickup,service,embedding,consolidation,quality,dashboard]
 var quick = args.Contains("--quick");
-var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "embedding", "consolidation", "quality"];
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? ["ceiling", "burn", "pickup", "service", "embedding", "consolidation", "quality", "dashboard"];
 var workers = args.SkipWhile(a => a != "--workers").Skip(1).Select(int.Parse).FirstOrDefault(20);
 var settings = quick
     ? new BenchSettings(BurnDownJobs: 2_000, BurnDownRounds: 1, Workers: workers, IdleSamples: 100, SteadyRate: 300, SteadyFor: TimeSpan.FromSeconds(3),
@@ -51,6 +51,10 @@ await using (var cluster = await BenchCluster.StartAsync(Path.GetFullPath(Path.C
     if (only.Contains("quality"))
     {
         await scenarios.QualityAsync();
+    }
+    if (only.Contains("dashboard"))
+    {
+        await scenarios.DashboardAsync();
     }
 }
 

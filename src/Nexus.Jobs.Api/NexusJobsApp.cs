@@ -60,6 +60,7 @@ public static class NexusJobsApp
                 "Dashboard:Operators:*:PasswordHash must be a hash from 'dashboard hash-password', never a plain password.")
             .ValidateOnStart();
         services.AddSingleton<DashboardAccess>();
+        services.AddOperatorPages();
         // Hangfire's dashboard checks a CSRF token on every command only when IAntiforgery is registered; without it,
         // another site could make an operator's browser (with its saved Basic credentials) delete or requeue jobs.
         services.AddAntiforgery();
@@ -93,6 +94,7 @@ public static class NexusJobsApp
             app.MapScalarApiReference("/scalar", o => o.WithTitle("Nexus Jobs API").AddPreferredSecuritySchemes("ApiKey"));
             app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
             var access = app.Services.GetRequiredService<DashboardAccess>();
+            OperatorPages.AddToDashboard();
             app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
             {
                 AsyncAuthorization = [access],

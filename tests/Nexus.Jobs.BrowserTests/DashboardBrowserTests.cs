@@ -33,6 +33,14 @@ public sealed class DashboardSite(IMessageSink diagnostics) : IAsyncLifetime
 
     public long FailedHangfireJob { get; private set; }
 
+    /// <summary>A sequential batch whose first job failed, so its second was cancelled.</summary>
+    public string FailedBatch { get; private set; } = "";
+
+    public string[] FailedBatchJobs { get; private set; } = [];
+
+    /// <summary>The queued-jobs cap: the three waiting jobs fill it, so the operator pages have something to say first.</summary>
+    public const int Cap = 3;
+
     public async Task InitializeAsync()
     {
         // apt-get (when Chromium is missing) and the service's start overlap: both take a while on a fresh machine.
@@ -48,6 +56,7 @@ public sealed class DashboardSite(IMessageSink diagnostics) : IAsyncLifetime
             ["Dashboard:Operators:1:Name"] = "viewer",
             ["Dashboard:Operators:1:PasswordHash"] = DashboardAccess.Hash(ViewerPassword),
             ["Dashboard:Operators:1:ReadOnly"] = "true",
+            ["AiJobs:MaxQueuedPerWorkspace"] = Cap.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         using var api = await Service.ClientAsync(Workspace);
 
@@ -55,6 +64,16 @@ public sealed class DashboardSite(IMessageSink diagnostics) : IAsyncLifetime
         FailedJob = await api.DispatchAsync("llm_visibility_score", new { skus = new[] { "SKU-0001" } });
         await api.ShouldReachStatus(FailedJob, "failed", TimeSpan.FromSeconds(30));
         FailedHangfireJob = await Service.QueryAsync<long>("select hangfire_job_id from nexus.ai_jobs where id = @Id", new { Id = FailedJob });
+
+        // A sequential batch whose first job fails at once (no assistant): the second is cancelled, naming the first.
+        (FailedBatch, FailedBatchJobs) = await api.DispatchBatchAsync(true,
+            ("llm_visibility_score", new { skus = new[] { "SKU-0002" } }), ("llm_visibility_score", new { skus = new[] { "SKU-0003" } }));
+        await api.ShouldReachStatus(FailedBatchJobs[1], "cancelled", TimeSpan.FromSeconds(30));
+        // Two metrics runs around an ingest: a history of two snapshots (2, then 3 active insights) for the chart.
+        await api.IngestAsync("Shoppers ask for a larger size", "Delivery took too long");
+        await api.RunPipelineAsync("metrics", "completed", TimeSpan.FromSeconds(60));
+        await api.IngestAsync("The colour faded after washing");
+        await api.RunPipelineAsync("metrics", "completed", TimeSpan.FromSeconds(60));
 
         // The fleet takes the first pricing job and holds it: the one worker is busy, and the next three wait.
         var held = await api.DispatchAsync("pricing_recalculate", Pricing("SKU-HELD"), "high");
@@ -207,6 +226,58 @@ public sealed class DashboardBrowserTests(DashboardSite site, ITestOutputHelper 
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = $"llm_visibility_score {site.FailedJob}" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Requeue jobs" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete selected" })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task ReadOnlyViewer_OpensTheOperatorPages_FromTheNavigation_AndReadsWhatIsWrongFirst()
+    {
+        var page = await site.PageAsync("viewer", DashboardSite.ViewerPassword);
+        await page.GotoAsync("/hangfire");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Operations", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/hangfire/nexus/workspaces$"));
+        await Assertions.Expect(page.Locator("#nexus-alerts .alert-danger").First)
+            .ToContainTextAsync($"Workspace {DashboardSite.Workspace} has 3 of 3 jobs queued (100% of its cap): new jobs get 429 QUEUE_FULL.");
+        var row = page.Locator("#nexus-workspaces tbody tr", new() { HasText = DashboardSite.Workspace.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await Assertions.Expect(row.Locator("td")).ToHaveTextAsync(new Regex[]
+        {
+            new($"^{DashboardSite.Workspace}$"), new("^1$"), new("^1$"), new("^1$"), new("^1$"), new("^2$"), new("^0$"), new(@"^3 \(100%\)$"), new(".*"),
+        });
+        await Assertions.Expect(page.Locator("form, button.js-jobs-list-command, [data-url]")).ToHaveCountAsync(0);
+        await Saved(page, "07-operator-workspaces");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Batches", Exact = true }).ClickAsync();
+        var batch = page.Locator("#nexus-batches tbody tr", new() { HasText = site.FailedBatch });
+        await Assertions.Expect(batch).ToContainTextAsync("failed");
+        await Saved(page, "08-operator-batches");
+        await batch.GetByRole(AriaRole.Link, new() { Name = site.FailedBatch }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#nexus-batch-jobs tbody tr")).ToHaveCountAsync(2);
+        var cancelled = page.Locator("#nexus-batch-jobs tbody tr").Nth(1);
+        await Assertions.Expect(cancelled).ToContainTextAsync("cancelled");
+        await Assertions.Expect(cancelled).ToContainTextAsync($"Cancelled because {site.FailedBatchJobs[0]} (job 1 of {site.FailedBatch}) failed");
+        await Saved(page, "09-operator-batch");
+        var failedRow = page.Locator("#nexus-batch-jobs tbody tr").First;
+        await Assertions.Expect(failedRow).ToContainTextAsync("PROVIDER_NOT_CONFIGURED");
+        await failedRow.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^#\\d+$") }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/hangfire/jobs/details/\\d+$"));
+        await Assertions.Expect(page.GetByText("No assistant is configured (AiJobs:Handlers:Assistants)").First).ToBeVisibleAsync();
+
+        await page.GotoAsync("/hangfire/nexus/failures");
+        await Assertions.Expect(page.Locator("canvas[data-nexus-chart-drawn=true]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#nexus-failure-groups")).ToContainTextAsync("llm_visibility_score");
+        await Saved(page, "10-operator-failures");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Compounding", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("canvas[data-nexus-chart-drawn=true]")).ToHaveCountAsync(1);
+        // Playwright's text assertions skip script elements; the spec the chart was drawn from is read as the browser holds it.
+        (await page.Locator("#nexus-metrics-history").TextContentAsync()).ShouldNotBeNull().ShouldContain("\"insights active\",\"data\":[2,3]");
+        // The two runs of one (workspace, pipeline) group: the pipeline is named on the group's first row.
+        await Assertions.Expect(page.Locator("#nexus-runs tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#nexus-runs tbody tr").First).ToContainTextAsync("metrics");
+        await Assertions.Expect(page.Locator("#nexus-runs tbody tr").Nth(1)).ToContainTextAsync("completed");
+        await Saved(page, "11-operator-compounding");
     }
 
     private async Task Saved(IPage page, string name) =>

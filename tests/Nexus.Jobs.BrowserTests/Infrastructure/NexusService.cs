@@ -176,6 +176,56 @@ public sealed class ApiClient(HttpClient http, long workspace) : IDisposable
         return JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("id").GetString()!;
     }
 
+    /// <summary>Dispatches a batch of <c>{type, params}</c> jobs and returns its id and its jobs' ids in order (asserting 202).</summary>
+    public async Task<(string BatchId, string[] Jobs)> DispatchBatchAsync(bool sequential, params (string Type, object Params)[] jobs)
+    {
+        using var response = await http.PostAsJsonAsync("/api/ai-jobs/batch", new { jobs = jobs.Select(j => new { type = j.Type, @params = j.Params }), sequential });
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body);
+        var data = JsonDocument.Parse(body).RootElement.GetProperty("data");
+        return (data.GetProperty("batch_id").GetString()!, data.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetString()!).ToArray());
+    }
+
+    /// <summary>Ingests insights (feedback about one product each) into the workspace (asserting 200).</summary>
+    public async Task IngestAsync(params string[] contents)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/insights", new
+        {
+            insights = contents.Select((content, i) => new
+            {
+                content,
+                type = "feedback",
+                entities = new[] { new { id = $"SKU-{i}", name = $"Product {i}", type = "product" } },
+                confidence = 0.5,
+            }),
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Triggers a compounding pipeline and polls the run until it has <paramref name="status"/>; the run's id.</summary>
+    public async Task<string> RunPipelineAsync(string jobType, string status, TimeSpan within)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/compounding/trigger", new { job_type = jobType });
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body);
+        var root = JsonDocument.Parse(body).RootElement;
+        var id = (root.TryGetProperty("data", out var data) ? data : root).GetProperty("job_run_id").GetString()!;
+        var deadline = DateTime.UtcNow + within;
+        string? last;
+        do
+        {
+            last = await http.GetStringAsync($"/v1/compounding/jobs/{id}");
+            var run = JsonDocument.Parse(last).RootElement;
+            if ((run.TryGetProperty("data", out var d) ? d : run).GetProperty("status").GetString() == status)
+            {
+                return id;
+            }
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new ShouldAssertException($"Run {id} did not reach '{status}' within {within.TotalSeconds} s; last: {last}");
+    }
+
     /// <summary>Polls the job's public status until it is <paramref name="status"/>; fails with the last body on the deadline.</summary>
     public async Task<JsonElement> ShouldReachStatus(string id, string status, TimeSpan within)
     {
