@@ -61,6 +61,10 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
         return api;
     }
 
+    // The first text job of a host trains its text models: about 2,000 labelled examples embedded and two classifiers
+    // fitted, 6-12 s on two quiet cores and several times that while the suite's other classes share them.
+    private static readonly TimeSpan TextModelPatience = TimeSpan.FromSeconds(120);
+
     [Fact]
     public async Task Pricing_FindsTheOptimumOfAConstantElasticityCurve_AndAppliesItOnce()
     {
@@ -111,7 +115,7 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
             new { review_id = "r4", sku = "K1", rating = 2, text = "Handle snapped off when I lifted it full of water", created_at = now },
         ]))).Status.ShouldBe(HttpStatusCode.OK);
 
-        var first = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"review_sentiment","params":{"skus":["K1"]}}"""), "completed")).GetProperty("result");
+        var first = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"review_sentiment","params":{"skus":["K1"]}}"""), "completed", TextModelPatience)).GetProperty("result");
         first.GetProperty("processed_count").GetInt32().ShouldBe(4);
         var sku = first.GetProperty("skus")[0];
         sku.GetProperty("positive").GetInt32().ShouldBe(1);
@@ -145,7 +149,7 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
             .Concat(Enumerable.Range(0, 40).Select(i => new { sku = "K1", order_ref = $"new-{i}", reason = i % 2 == 0 ? "Stopped working after two days" : "Arrived damaged, box crushed", units = 1, created_at = DateTime.UtcNow.AddDays(-1 - i % 20).ToString("O") }));
         (await api.PostAsync("/v1/catalog/returns", Rows("returns", returns))).Status.ShouldBe(HttpStatusCode.OK);
 
-        var result = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"return_classify","params":{"skus":["K1"],"window_days":30}}"""), "completed")).GetProperty("result");
+        var result = (await api.ShouldReachStatus(await api.DispatchAsync("""{"type":"return_classify","params":{"skus":["K1"],"window_days":30}}"""), "completed", TextModelPatience)).GetProperty("result");
 
         result.GetProperty("processed_count").GetInt32().ShouldBe(40);
         result.GetProperty("by_category").GetProperty("defective").GetInt32().ShouldBe(20);
@@ -287,7 +291,7 @@ public sealed class HandlerTests(HandlerHost host) : IClassFixture<HandlerHost>
             new { sku = "K1", date = DateTime.UtcNow.AddDays(-d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), units = 20 + d % 7, price = 15m + d % 9 })))).Status.ShouldBe(HttpStatusCode.OK);
 
         var id = await api.DispatchAsync(job);
-        var first = await api.ShouldReachStatus(id, "completed");
+        var first = await api.ShouldReachStatus(id, "completed", TextModelPatience);
         var once = await SnapshotAsync(api.Workspace);
 
         await RunAgainAsync(api, id);
