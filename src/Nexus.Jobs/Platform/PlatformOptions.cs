@@ -47,6 +47,17 @@ public sealed class WorkerOptions
     [Range(1, 500)]
     public int WorkerCount { get; set; } = 10;
 
+    /// <summary>The platform's own storage path (<c>platform</c>, ADR 0013) or stock Hangfire.PostgreSql (<c>hangfire-postgresql</c>), the escape hatch.</summary>
+    [Required]
+    [RegularExpression("^(platform|hangfire-postgresql)$", ErrorMessage = "Nexus:Workers:Storage must be 'platform' or 'hangfire-postgresql'.")]
+    public string Storage { get; set; } = PlatformStorageName;
+
+    public const string PlatformStorageName = "platform";
+
+    public const string HangfirePostgreSqlStorageName = "hangfire-postgresql";
+
+    public bool UsesPlatformStorage => Storage == PlatformStorageName;
+
     /// <summary>Fallback poll when no notification arrives (long polling and in-process signals wake workers at once).</summary>
     [Range(typeof(TimeSpan), "00:00:00.05", "00:10:00")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
