@@ -534,6 +534,40 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
         return command.ExecuteScalar() is DateTime at ? at : null;
     }
 
+    /// <summary>
+    /// Runs the hot path's reads and a write once, inside a transaction rolled back, so the first job a process takes
+    /// does not pay for preparing them (measured: a fresh process's first pickup took over a second).
+    /// </summary>
+    internal static void WarmUp(PlatformStorage storage)
+    {
+        using var connection = storage.HotPath.OpenConnection();
+        using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("begin"));
+        var fetch = new NpgsqlBatchCommand(FetchSql);
+        fetch.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["nexus-warm-up"], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        fetch.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = storage.Settings.InvisibilityTimeout });
+        batch.BatchCommands.Add(fetch);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ReadFetchedSql));
+        var lockCommand = new NpgsqlBatchCommand(LockSql);
+        lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "nexus-warm-up" });
+        batch.BatchCommands.Add(lockCommand);
+        foreach (var sql in new[] { ReadJobSql, StateSql })
+        {
+            var read = new NpgsqlBatchCommand(sql);
+            read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = -1 });
+            batch.BatchCommands.Add(read);
+        }
+        foreach (var command in PlatformWriteTransaction.WarmUpCommands())
+        {
+            batch.BatchCommands.Add(command);
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("rollback"));
+        using var reader = batch.ExecuteReader();
+        while (reader.NextResult())
+        {
+        }
+    }
+
     private NpgsqlConnection Pinned()
     {
         if (S.Pinned is null)

@@ -40,6 +40,20 @@ public sealed class PlatformStorage : JobStorage, IDisposable
         Settings = settings;
         JobExpirationTimeout = inner.JobExpirationTimeout;
         _keepAlive = new FetchKeepAlive(this);
+        _ = Task.Run(WarmUp);
+    }
+
+    private void WarmUp()
+    {
+        try
+        {
+            PlatformConnection.WarmUp(this);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+        {
+            // Only the first job is slower; the database being away is reported by whatever needs it next.
+            Logger.LogDebug(e, "Hangfire storage warm-up did not run");
+        }
     }
 
     public PostgreSqlStorage Inner { get; }

@@ -240,6 +240,25 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
 
     private void Add(NpgsqlBatchCommand command) => _commands.Add(() => command);
 
+    /// <summary>The hot path's writes against rows that do not exist (see <see cref="PlatformConnection.WarmUp"/>).</summary>
+    internal static IEnumerable<NpgsqlBatchCommand> WarmUpCommands()
+    {
+        var update = new NpgsqlBatchCommand(ExpireJobSql);
+        update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = -1 });
+        update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 1 });
+        update.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = TimeSpan.FromDays(1) });
+        yield return update;
+        var counters = new NpgsqlBatchCommand(CountersSql);
+        counters.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [] });
+        counters.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [] });
+        counters.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = [] });
+        yield return counters;
+        var delete = new NpgsqlBatchCommand("delete from hangfire.jobqueue where id = $1 and fetchedat = $2");
+        delete.Parameters.Add(new NpgsqlParameter<long> { TypedValue = -1 });
+        delete.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+        yield return delete;
+    }
+
     private static long Id(string jobId) => long.Parse(jobId, CultureInfo.InvariantCulture);
 
     private static NpgsqlBatchCommand StateCommand(string sql, long id, string name, string? reason, string data, DateTime createdAt)
