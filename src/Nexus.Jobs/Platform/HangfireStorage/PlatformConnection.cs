@@ -29,6 +29,9 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
 
     // Hangfire.PostgreSql's fetch (its queue order, which ADR 0001 relies on, and its invisibility rule) as one
     // statement that also takes the job's state lock and names the job for the read that follows in the same batch.
+    // The transaction it opens (fetch claim + Processing) commits without waiting for its WAL flush: if the database
+    // crashed before a later commit flushed it, the job would be back in its queue and run again, which is what
+    // at-least-once delivery promises anyway; Succeeded and everything after stay synchronous.
     private const string FetchSql = $"""
         with next as (
             select id from hangfire.jobqueue
@@ -41,6 +44,7 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
         from next where q.id = next.id
         returning q.id, q.jobid, q.queue, q.fetchedat,
             set_config('nexus.fetched_job', q.jobid::text, true) as named,
+            set_config('synchronous_commit', 'off', true) as relaxed,
             (select true from pg_advisory_xact_lock({PlatformStorage.JobLockClass}, hashtext('job:' || q.jobid || ':state-lock'))) as locked
         """;
 

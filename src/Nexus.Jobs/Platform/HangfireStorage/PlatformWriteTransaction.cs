@@ -15,16 +15,43 @@ namespace Nexus.Jobs.Platform.HangfireStorage;
 internal sealed class PlatformWriteTransaction(PlatformConnection connection) : JobStorageTransaction
 {
     // The new state row and the job's pointer to it (Hangfire.PostgreSql's statement), with the job's expiry in the
-    // same update: $6 is 0 to leave it, 1 to expire in $7, 2 to persist.
-    private const string SetStateSql = """
+    // same update: $6 is 0 to leave it, 1 to expire in $7, 2 to persist. The variants below add the transaction's
+    // counters and a Succeeded job's queue entry as further CTEs of the same statement (different tables, no row touched
+    // twice), so a Succeeded transaction is one statement.
+    private const string SetStateCte = """
         with s as (
             insert into hangfire.state (jobid, name, reason, createdat, data)
             values ($1, $2, $3, $4, $5::jsonb) returning id
+        ), j as (
+            update hangfire.job j
+            set stateid = s.id, statename = $2,
+                expireat = case $6 when 0 then j.expireat when 1 then now() + $7::interval else null end
+            from s where j.id = $1
+            returning 1
         )
-        update hangfire.job j
-        set stateid = s.id, statename = $2,
-            expireat = case $6 when 0 then j.expireat when 1 then now() + $7::interval else null end
-        from s where j.id = $1
+        """;
+
+    private const string CountersCte = """
+        , c as (
+            insert into hangfire.counter (key, value, expireat)
+            select c.key, c.value, now() + c.seconds * interval '1 second'
+            from unnest($8::text[], $9::bigint[], $10::bigint[]) as c(key, value, seconds)
+            returning 1
+        )
+        """;
+
+    private const string SetStateSql = SetStateCte + "select count(*) from j";
+
+    private const string SetStateCountSql = SetStateCte + CountersCte + "select count(*) from j";
+
+    private const string SetStateAcknowledgeSql = SetStateCte + """
+        , q as (delete from hangfire.jobqueue where id = $8 and fetchedat = $9 returning 1)
+        select count(*) from j
+        """;
+
+    private const string SetStateCountAcknowledgeSql = SetStateCte + CountersCte + """
+        , q as (delete from hangfire.jobqueue where id = $11 and fetchedat = $12 returning 1)
+        select count(*) from j
         """;
 
     private const string AddStateSql = """
@@ -86,11 +113,14 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
     private const string PersistListSql = "update hangfire.list set expireat = null where key = $1";
     private const string PersistHashSql = "update hangfire.hash set expireat = null where key = $1";
 
-    private readonly List<Func<NpgsqlBatchCommand?>> _commands = [];
+    // Built at commit (true: this is the transaction's only state change, which takes the counters and the acknowledge).
+    private readonly List<Func<bool, NpgsqlBatchCommand?>> _commands = [];
     private readonly Dictionary<long, (int Mode, TimeSpan In)> _expiry = [];
     private readonly List<(string Key, long Value, long? Seconds)> _counters = [];
     private readonly List<Action> _afterCommit = [];
     private PlatformFetchedJob? _acknowledge;
+    private PlatformFetchedJob? _acknowledgeDelete;
+    private int _stateChanges;
 
     public override void ExpireJob(string jobId, TimeSpan expireIn) => _expiry[Id(jobId)] = (1, expireIn);
 
@@ -101,13 +131,34 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
         ArgumentNullException.ThrowIfNull(state);
         var id = Id(jobId);
         var (name, reason, data, createdAt) = (state.Name, state.Reason, SerializationHelper.Serialize(state.SerializeData()), DateTime.UtcNow);
-        _commands.Add(() =>
+        _stateChanges++;
+        _commands.Add(fuse =>
         {
             // The expiry the state machine set in this transaction, whichever it called first, goes with the state.
             var (mode, expireIn) = _expiry.Remove(id, out var e) ? e : (0, TimeSpan.Zero);
-            var command = StateCommand(SetStateSql, id, name, reason, data, createdAt);
+            var counters = fuse && _counters.Count > 0;
+            var acknowledge = fuse ? _acknowledgeDelete : null;
+            var sql = (counters, acknowledge is not null) switch
+            {
+                (false, false) => SetStateSql,
+                (true, false) => SetStateCountSql,
+                (false, true) => SetStateAcknowledgeSql,
+                (true, true) => SetStateCountAcknowledgeSql,
+            };
+            var command = StateCommand(sql, id, name, reason, data, createdAt);
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = mode });
             command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = expireIn });
+            if (counters)
+            {
+                AddCounterParameters(command.Parameters);
+                _counters.Clear();
+            }
+            if (acknowledge is { } job)
+            {
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = job.Id });
+                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = job.FetchedAt!.Value });
+                _acknowledgeDelete = null;
+            }
             return command;
         });
     }
@@ -116,7 +167,7 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
     {
         ArgumentNullException.ThrowIfNull(state);
         var command = StateCommand(AddStateSql, Id(jobId), state.Name, state.Reason, SerializationHelper.Serialize(state.SerializeData()), DateTime.UtcNow);
-        _commands.Add(() => command);
+        _commands.Add(_ => command);
     }
 
     public override void AddToQueue(string queue, string jobId)
@@ -132,7 +183,7 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
         {
             command = Command(EnqueueSql, Id(jobId), queue);
         }
-        _commands.Add(() => command);
+        _commands.Add(_ => command);
         _afterCommit.Add(() => wakeUp.WakeOneLocal(queue));
     }
 
@@ -201,10 +252,30 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
 
     public override void Commit()
     {
+        if (_acknowledge is not { } job)
+        {
+            connection.Write(Build(), _afterCommit);
+            return;
+        }
+        // The keep-alive must not move the token between reading it here and this commit.
+        lock (job.Sync)
+        {
+            if (job.Removable)
+            {
+                _acknowledgeDelete = job;
+                _afterCommit.Add(job.MarkRemoved);
+            }
+            connection.Write(Build(), _afterCommit);
+        }
+    }
+
+    private List<NpgsqlBatchCommand> Build()
+    {
+        var fuse = _stateChanges == 1;
         var commands = new List<NpgsqlBatchCommand>(_commands.Count + 3);
         foreach (var build in _commands)
         {
-            if (build() is { } command)
+            if (build(fuse) is { } command)
             {
                 commands.Add(command);
             }
@@ -216,29 +287,24 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
         if (_counters.Count > 0)
         {
             var counters = new NpgsqlBatchCommand(CountersSql);
-            counters.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _counters.Select(c => c.Key).ToArray() });
-            counters.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _counters.Select(c => c.Value).ToArray() });
-            counters.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = _counters.Select(c => c.Seconds).ToArray() });
+            AddCounterParameters(counters.Parameters);
             commands.Add(counters);
         }
-        if (_acknowledge is not { } job)
+        if (_acknowledgeDelete is { } unfused)
         {
-            connection.Write(commands, _afterCommit);
-            return;
+            commands.Add(unfused.DeleteCommand());
         }
-        // The keep-alive must not move the token between reading it here and this commit.
-        lock (job.Sync)
-        {
-            if (job.Removable)
-            {
-                commands.Add(job.DeleteCommand());
-                _afterCommit.Add(job.MarkRemoved);
-            }
-            connection.Write(commands, _afterCommit);
-        }
+        return commands;
     }
 
-    private void Add(NpgsqlBatchCommand command) => _commands.Add(() => command);
+    private void Add(NpgsqlBatchCommand command) => _commands.Add(_ => command);
+
+    private void AddCounterParameters(NpgsqlParameterCollection parameters)
+    {
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _counters.Select(c => c.Key).ToArray() });
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _counters.Select(c => c.Value).ToArray() });
+        parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = _counters.Select(c => c.Seconds).ToArray() });
+    }
 
     /// <summary>The hot path's writes against rows that do not exist (see <see cref="PlatformConnection.WarmUp"/>).</summary>
     internal static IEnumerable<NpgsqlBatchCommand> WarmUpCommands()
