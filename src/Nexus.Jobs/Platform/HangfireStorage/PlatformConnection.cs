@@ -356,6 +356,11 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
             S.AfterCommit.AddRange(afterCommit);
             if (batch.BatchCommands.Count == 0)
             {
+                if (!S.TransactionOpen)
+                {
+                    // Nothing to send and no transaction to end: what waits for a commit can run now.
+                    Committed();
+                }
                 return;
             }
             Run(() => batch.ExecuteNonQuery());
