@@ -67,7 +67,7 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
         var n = settings.BurnDownJobs;
         var completions = new Completions();
         Hangfire.GlobalJobFilters.Filters.Add(completions);
-        BurnDown defaults, same, platform;
+        BurnDown defaults, same, platform, stockPath;
         var sameRounds = new List<BurnDown>();
         var platformRounds = new List<BurnDown>();
         try
@@ -82,6 +82,8 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
             }
             same = Median(sameRounds);
             platform = Median(platformRounds);
+            // The platform with its escape hatch (Nexus:Workers:Storage=hangfire-postgresql): what the storage path alone buys.
+            stockPath = await PlatformBurnDownAsync("bench_burn_platform_stock", WorkerOptions.HangfirePostgreSqlStorageName);
         }
         finally
         {
@@ -101,21 +103,36 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
         report.Add(new Row(section, "platform vs bare Hangfire with the same storage settings", platform.JobsPerSecond, "jobs/s")
         {
             BaselineName = "bare, same settings", Baseline = same.JobsPerSecond, Ratio = platform.JobsPerSecond / same.JobsPerSecond,
-            Target = ">= 0.9x", Met = platform.JobsPerSecond / same.JobsPerSecond >= 0.9,
+            Target = ">= 4x (moonshot 2,000 jobs/s)", Met = platform.JobsPerSecond / same.JobsPerSecond >= 4,
             Note = $"{platform.CommitsPerJob:0.0} commits/job, {platform.StatementsPerJob:0.0} statements/job{Rounds(platformRounds)}",
+        });
+        report.Add(new Row(section, "platform vs the platform on stock Hangfire.PostgreSql (Storage=hangfire-postgresql)", platform.JobsPerSecond, "jobs/s")
+        {
+            BaselineName = "platform, stock storage", Baseline = stockPath.JobsPerSecond, Ratio = platform.JobsPerSecond / stockPath.JobsPerSecond,
+            Note = $"stock storage: {stockPath.CommitsPerJob:0.0} commits/job, {stockPath.StatementsPerJob:0.0} statements/job",
+        });
+        report.Add(new Row(section, "platform commits per job (worker side, pg_current_xact_id)", platform.CommitsPerJob, "commits")
+        {
+            BaselineName = "bare, same settings", Baseline = same.CommitsPerJob, Ratio = same.CommitsPerJob / platform.CommitsPerJob,
+            Target = "<= 3", Met = platform.CommitsPerJob <= 3,
+        });
+        report.Add(new Row(section, "platform statements per job (pg_stat_statements, BEGIN/COMMIT not counted)", platform.StatementsPerJob, "statements")
+        {
+            BaselineName = "bare, same settings", Baseline = same.StatementsPerJob, Ratio = same.StatementsPerJob / platform.StatementsPerJob,
+            Target = "<= 10", Met = platform.StatementsPerJob <= 10,
         });
         report.Add(new Row(section, "platform vs Hangfire.PostgreSql defaults", platform.JobsPerSecond, "jobs/s")
         {
             BaselineName = "bare, defaults", Baseline = defaults.JobsPerSecond, Ratio = platform.JobsPerSecond / defaults.JobsPerSecond,
-            Target = ">= 10x", Met = platform.JobsPerSecond / defaults.JobsPerSecond >= 10,
         });
         report.Add(new Row(section, "platform absolute", platform.JobsPerSecond, "jobs/s")
         {
             Target = ">= 1,000 jobs/s", Met = platform.JobsPerSecond >= 1000,
             Note = $"ceiling / commits per job = {ceiling / platform.CommitsPerJob:0} jobs/s at most",
         });
-        report.Add(new Panel("Burn-down", "jobs/s", [("HF defaults", defaults.JobsPerSecond), ("HF same settings", same.JobsPerSecond), ("platform", platform.JobsPerSecond)],
-            same.JobsPerSecond * 0.9, "0.9x same"));
+        report.Add(new Panel("Burn-down", "jobs/s", [("HF defaults", defaults.JobsPerSecond), ("HF same settings", same.JobsPerSecond),
+                ("platform, stock storage", stockPath.JobsPerSecond), ("platform", platform.JobsPerSecond)],
+            same.JobsPerSecond * 4, "4x same"));
     }
 
     private sealed record BurnDown(double JobsPerSecond, double CommitsPerJob, double StatementsPerJob);
@@ -141,7 +158,7 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
         return Summarise(tokens, done, after - before);
     }
 
-    private async Task<BurnDown> PlatformBurnDownAsync(string database)
+    private async Task<BurnDown> PlatformBurnDownAsync(string database, string storage = WorkerOptions.PlatformStorageName)
     {
         var cs = await cluster.CreateDatabaseAsync(database);
         var tokens = new List<string>(settings.BurnDownJobs);
@@ -157,12 +174,15 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
         var before = await DbCounters.ReadAsync(cs);
         Completions.Reset();
         long done;
-        await using (var worker = await PlatformHost.StartAsync(PlatformHost.Settings(cs, "worker", settings.Workers)))
+        var workerSettings = PlatformHost.Settings(cs, "worker", settings.Workers);
+        workerSettings["Nexus:Workers:Storage"] = storage;
+        await using (var worker = await PlatformHost.StartAsync(workerSettings))
         {
             done = await WaitForSucceededAsync(cs, tokens.Count);
         }
         var after = await DbCounters.ReadAsync(cs);
-        report.Profiles["the platform (dispatch included)"] = await ProfileAsync(cs, tokens.Count);
+        report.Profiles[storage == WorkerOptions.PlatformStorageName ? "the platform (dispatch included)" : "the platform on stock Hangfire.PostgreSql (dispatch included)"] =
+            await ProfileAsync(cs, tokens.Count);
         return Summarise(tokens, done, after - before);
     }
 
@@ -250,14 +270,14 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
             report.Add(new Row(section, $"p50 ({p.Count} jobs)", p.P(50), "ms")
             {
                 BaselineName = "bare HF, same settings", Baseline = b.P(50), Ratio = b.P(50) / p.P(50),
-                Target = idle ? "<= 5 ms" : null, Met = idle ? p.P(50) <= 5 : null,
+                Target = idle ? "<= 4 ms" : null, Met = idle ? p.P(50) <= 4 : null,
                 Note = idle ? null : $"rate achieved: platform {p.AchievedRate:0}/s, bare {b.AchievedRate:0}/s (the sender falls behind when dispatch and execution share 2 cores)",
             });
             report.Add(new Row(section, "p95", p.P(95), "ms") { BaselineName = "bare HF, same settings", Baseline = b.P(95), Ratio = b.P(95) / p.P(95) });
             report.Add(new Row(section, "p99", p.P(99), "ms")
             {
                 BaselineName = "bare HF, same settings", Baseline = b.P(99), Ratio = b.P(99) / p.P(99),
-                Target = idle ? "<= 25 ms" : null, Met = idle ? p.P(99) <= 25 : null,
+                Target = idle ? "<= 15 ms" : "<= 50 ms", Met = idle ? p.P(99) <= 15 : p.P(99) <= 50,
             });
             if (idle)
             {
@@ -277,7 +297,7 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
             }
             report.Add(new Panel($"Pickup {label}", "ms (p50 / p99)",
                 [("HF p50", b.P(50)), ("HF p99", b.P(99)), ("platform p50", p.P(50)), ("platform p99", p.P(99))],
-                idle ? 25 : null, idle ? "p99 target" : null));
+                idle ? 15 : 50, "p99 target"));
         }
     }
 

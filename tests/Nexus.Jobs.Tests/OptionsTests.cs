@@ -6,6 +6,31 @@ public class OptionsTests
 {
     private static readonly AiJobsOptionsValidator Validator = new();
 
+    // ---- WorkerOptions.Storage ----
+
+    [Theory]
+    [InlineData("platform", true)]
+    [InlineData("hangfire-postgresql", true)]
+    [InlineData("Platform", false)]
+    [InlineData("hangfire", false)]
+    [InlineData("", false)]
+    public void WorkerStorage_AcceptsOnlyThePlatformPathOrStockHangfirePostgreSql(string value, bool valid)
+    {
+        var options = new WorkerOptions { Storage = value };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true).ShouldBe(valid);
+        if (!valid)
+        {
+            results.ShouldContain(r => r.MemberNames.Contains(nameof(WorkerOptions.Storage)));
+        }
+    }
+
+    [Fact]
+    public void WorkerStorage_IsStockHangfirePostgreSql_ByDefault()
+    {
+        new WorkerOptions().UsesPlatformStorage.ShouldBeFalse(); // stock until the platform path passes every fault test
+    }
+
     // ---- NexusOptions.ParseRoles ----
 
     [Theory]

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.Platform.HangfireStorage;
 using Nexus.Jobs.Storage;
 using Npgsql;
 
@@ -46,7 +47,18 @@ public static class HangfireSetup
             var storage = new PostgreSqlStorage(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), storageOptions);
             return new QueueWakeUp(storage, Queues.All, notify: workers.LongPolling);
         });
-        services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<QueueWakeUp>().Storage);
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            var wakeUp = sp.GetRequiredService<QueueWakeUp>();
+            var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            if (!workers.UsesPlatformStorage)
+            {
+                return wakeUp.Storage;
+            }
+            return new PlatformStorage(wakeUp.Storage, HotPathDataSource(connectionString, workers), sp.GetRequiredService<NpgsqlDataSource>(), wakeUp,
+                new PlatformStorageSettings(workers.InvisibilityTimeout, workers.QueuePollInterval),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PlatformStorage>>());
+        });
         services.AddSingleton<PerTypeRetryFilter>();
         services.AddSingleton<JobOutcomeFilter>();
         services.AddSingleton<TracingFilter>();
@@ -101,6 +113,26 @@ public static class HangfireSetup
         services.AddHostedService<QueueListener>();
         services.AddNexusCallbackServer();
         return services;
+    }
+
+    /// <summary>
+    /// The platform storage's own connections: returned to the pool without <c>DISCARD ALL</c> (they hold no session
+    /// state but prepared statements, which are the point), never enlisted (the dispatcher's TransactionScope goes through
+    /// Hangfire.PostgreSql and the shared data source), statements auto-prepared, and a job state lock waits at most
+    /// <see cref="WorkerOptions.DistributedLockTimeout"/>.
+    /// </summary>
+    internal static NpgsqlDataSource HotPathDataSource(string connectionString, WorkerOptions workers)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            NoResetOnClose = true,
+            Enlist = false,
+            MaxAutoPrepare = 32,
+            AutoPrepareMinUsages = 2,
+        };
+        var lockTimeout = $"-c lock_timeout={(long)workers.DistributedLockTimeout.TotalMilliseconds}";
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? lockTimeout : $"{builder.Options} {lockTimeout}";
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = "nexus-hangfire" }.Build();
     }
 
     private sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory

@@ -47,6 +47,21 @@ public sealed class WorkerOptions
     [Range(1, 500)]
     public int WorkerCount { get; set; } = 10;
 
+    /// <summary>
+    /// Stock Hangfire.PostgreSql (<c>hangfire-postgresql</c>) or the platform's own storage path (<c>platform</c>, ADR 0013).
+    /// Stock stays the default until the platform path passes every fault test: its first pickup after a start is still
+    /// slower than two of them allow (issue 14).
+    /// </summary>
+    [Required]
+    [RegularExpression("^(platform|hangfire-postgresql)$", ErrorMessage = "Nexus:Workers:Storage must be 'platform' or 'hangfire-postgresql'.")]
+    public string Storage { get; set; } = HangfirePostgreSqlStorageName;
+
+    public const string PlatformStorageName = "platform";
+
+    public const string HangfirePostgreSqlStorageName = "hangfire-postgresql";
+
+    public bool UsesPlatformStorage => Storage == PlatformStorageName;
+
     /// <summary>Fallback poll when no notification arrives (long polling and in-process signals wake workers at once).</summary>
     [Range(typeof(TimeSpan), "00:00:00.05", "00:10:00")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);

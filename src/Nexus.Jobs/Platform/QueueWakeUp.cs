@@ -26,7 +26,7 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
     public const string Channel = "nexus_jobs";
 
     // Hangfire.PostgreSql's queue insert and the notification in one statement (one round trip per enqueue, not two).
-    private const string EnqueueSql = $"""
+    internal const string EnqueueSql = $"""
         with queued as (insert into "{Nexus.Jobs.Storage.Migrator.HangfireSchema}"."jobqueue" ("jobid", "queue") values (@JobId, @Queue) returning 1)
         select pg_notify(@Channel, @Payload) from queued
         """;
@@ -35,6 +35,7 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
     private readonly IPersistentJobQueueProvider _inner;
     private readonly bool _notify;
     private readonly ConcurrentDictionary<PostgreSqlJobQueue, string[]> _waiting = new();
+    private readonly ConcurrentDictionary<Waiter, byte> _platformWaiting = new();
     private int _next;
 
     /// <param name="storage">The storage whose queues this serves (its schema is <see cref="Nexus.Jobs.Storage.Migrator.HangfireSchema"/>).</param>
@@ -52,11 +53,65 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
     public string SenderId { get; } = Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Workers of this process waiting in a dequeue right now.</summary>
-    public int Waiting => _waiting.Count;
+    public int Waiting => _waiting.Count + _platformWaiting.Count;
+
+    /// <summary>Registers a fetch of the platform storage as waiting on <paramref name="queues"/> until the result is disposed.</summary>
+    internal Waiter Wait(string[] queues)
+    {
+        var waiter = new Waiter(this, queues);
+        _platformWaiting[waiter] = 0;
+        return waiter;
+    }
+
+    /// <summary>Wakes one platform fetch waiting on <paramref name="queue"/> (an enqueue of this process committed).</summary>
+    internal void WakeOneLocal(string queue)
+    {
+        var candidates = _platformWaiting.Keys.Where(w => w.Queues.Contains(queue, StringComparer.Ordinal)).ToArray();
+        if (candidates.Length > 0)
+        {
+            candidates[(int)((uint)Interlocked.Increment(ref _next) % candidates.Length)].Wake();
+        }
+    }
+
+    /// <summary>A platform fetch's registration: signalled by a wake-up, sticky until the fetch looks again.</summary>
+    internal sealed class Waiter(QueueWakeUp owner, string[] queues) : IDisposable
+    {
+        private readonly SemaphoreSlim _signal = new(0, 1);
+
+        public string[] Queues { get; } = queues;
+
+        public void Wake()
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already signalled: one look finds everything enqueued meanwhile
+            }
+            catch (ObjectDisposedException)
+            {
+                // the fetch has finished
+            }
+        }
+
+        /// <summary>True when woken, false when the poll interval passed.</summary>
+        public bool WaitOne(TimeSpan timeout, CancellationToken cancellationToken) => _signal.Wait(timeout, cancellationToken);
+
+        public void Dispose()
+        {
+            owner._platformWaiting.TryRemove(this, out _);
+            _signal.Dispose();
+        }
+    }
 
     public PostgreSqlStorage Storage => _storage;
 
     public bool Notifies => _notify;
+
+    /// <summary>Set when the platform storage fetches through this wake-up (<c>Nexus:Workers:Storage=platform</c>).</summary>
+    internal bool ServesPlatformStorage { get; set; }
 
     public IPersistentJobQueue GetJobQueue() => new Queue(this, new PostgreSqlJobQueue(_storage));
 
@@ -70,6 +125,7 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
         {
             candidates[(int)((uint)Interlocked.Increment(ref _next) % candidates.Length)].FetchNextJob();
         }
+        WakeOneLocal(queue);
     }
 
     /// <summary>Wakes every waiting worker (after the listener reconnects: notifications may have been missed).</summary>
@@ -78,6 +134,10 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
         foreach (var queue in _waiting.Keys)
         {
             queue.FetchNextJob();
+        }
+        foreach (var waiter in _platformWaiting.Keys)
+        {
+            waiter.Wake();
         }
     }
 
@@ -114,6 +174,18 @@ public sealed class QueueWakeUp : IPersistentJobQueueProvider
 
         public void Enqueue(IDbConnection connection, string queue, string jobId)
         {
+            // Hangfire.PostgreSql signals its own waiting dequeues when the enqueue commits; the platform storage's
+            // fetches wait on this class instead, so they are signalled the same way.
+            if (owner.ServesPlatformStorage && System.Transactions.Transaction.Current is { } transaction)
+            {
+                transaction.TransactionCompleted += (_, e) =>
+                {
+                    if (e.Transaction?.TransactionInformation.Status == System.Transactions.TransactionStatus.Committed)
+                    {
+                        owner.WakeOneLocal(queue);
+                    }
+                };
+            }
             if (!owner._notify)
             {
                 inner.Enqueue(connection, queue, jobId);
