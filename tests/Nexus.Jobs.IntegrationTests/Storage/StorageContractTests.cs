@@ -130,7 +130,8 @@ public sealed class StorageContractTests(StorageFixture fixture) : IClassFixture
     // The platform path only. Hangfire.PostgreSql wakes a waiting fetch in its own process through one static
     // AutoResetEvent per queue name, shared by every storage in the process: in this test process, where many hosts
     // wait on "3_low", another host's worker can take the one signal and the fetch here sleep its 30 s poll (read from
-    // its source; the likely cause of this test failing for that storage in one CI run). In a service there is one storage per process; the stock path's wake-up across processes is held by
+    // its source; the likely cause of this test failing for that storage in one CI run). In a service there is one
+    // storage per process; the stock path's wake-up across processes is held by
     // ScaleOutTests.AJobDispatchedInOneProcess_WakesAnIdleWorkerOfAnother_LongBeforeItsNextPoll.
     [Theory]
     [InlineData(WorkerOptions.PlatformStorageName)]
