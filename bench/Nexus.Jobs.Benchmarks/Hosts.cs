@@ -169,7 +169,7 @@ public sealed class PlatformHost : IAsyncDisposable
         ["Nexus:Roles"] = roles,
         ["Nexus:Workers:WorkerCount"] = workers.ToString(CultureInfo.InvariantCulture),
         ["AiJobs:MaxQueuedPerWorkspace"] = "10000000",
-        // The benchmark measures the platform's own storage path (issue 14), not yet the service's default.
+        // The benchmark measures the platform's own storage path (issue 14) whatever the default.
         ["Nexus:Workers:Storage"] = WorkerOptions.PlatformStorageName,
         ["Logging:LogLevel:Default"] = "Warning",
         ["Urls"] = "http://127.0.0.1:0",

@@ -26,9 +26,9 @@ public class OptionsTests
     }
 
     [Fact]
-    public void WorkerStorage_IsStockHangfirePostgreSql_ByDefault()
+    public void WorkerStorage_IsThePlatformPath_ByDefault()
     {
-        new WorkerOptions().UsesPlatformStorage.ShouldBeFalse(); // stock until the platform path passes every fault test
+        new WorkerOptions().UsesPlatformStorage.ShouldBeTrue();
     }
 
     // ---- NexusOptions.ParseRoles ----

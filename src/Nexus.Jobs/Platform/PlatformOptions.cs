@@ -47,14 +47,10 @@ public sealed class WorkerOptions
     [Range(1, 500)]
     public int WorkerCount { get; set; } = 10;
 
-    /// <summary>
-    /// Stock Hangfire.PostgreSql (<c>hangfire-postgresql</c>) or the platform's own storage path (<c>platform</c>, ADR 0013).
-    /// Stock stays the default until the platform path passes every fault test: its first pickup after a start is still
-    /// slower than two of them allow (issue 14).
-    /// </summary>
+    /// <summary>The platform's own storage path (<c>platform</c>, ADR 0013) or stock Hangfire.PostgreSql (<c>hangfire-postgresql</c>), the escape hatch.</summary>
     [Required]
     [RegularExpression("^(platform|hangfire-postgresql)$", ErrorMessage = "Nexus:Workers:Storage must be 'platform' or 'hangfire-postgresql'.")]
-    public string Storage { get; set; } = HangfirePostgreSqlStorageName;
+    public string Storage { get; set; } = PlatformStorageName;
 
     public const string PlatformStorageName = "platform";
 
