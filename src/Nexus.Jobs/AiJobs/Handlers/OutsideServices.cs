@@ -112,7 +112,7 @@ public sealed class AssistantClient(HttpClient http)
             NetworkTimeout = TimeSpan.FromSeconds(assistant.TimeoutSeconds),
             Transport = new HttpClientPipelineTransport(http),
         };
-        // The SDK refuses an empty key, so an assistant without one gets a placeholder that is taken off again before
+        // The SDK refuses an empty key, so an assistant without one gets the stand-in key "none", taken off again before
         // sending: a server without auth sees no Authorization header at all, as before.
         var keyless = string.IsNullOrEmpty(assistant.ApiKey);
         if (keyless)
@@ -122,7 +122,7 @@ public sealed class AssistantClient(HttpClient http)
         return new ChatClient(assistant.Model, new ApiKeyCredential(keyless ? "none" : assistant.ApiKey!), options).AsIChatClient();
     }
 
-    /// <summary>Takes the placeholder credential off the request of an assistant configured without an API key.</summary>
+    /// <summary>Takes the stand-in key off the request of an assistant configured without an API key.</summary>
     private sealed class WithoutAuthorization : PipelinePolicy
     {
         public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
