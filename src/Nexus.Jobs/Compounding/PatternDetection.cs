@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Nexus.Jobs.Language;
 
 namespace Nexus.Jobs.Compounding;
@@ -218,63 +217,15 @@ public static class PatternDetection
         {
             return ThemeClustering.Themes(ThemeClustering.Smooth(docVectors), options.SimilarityThreshold, options.MinSupport);
         }
-        var sample = Enumerable.Range(0, docs.Count)
-            .OrderBy(doc => SampleKey(docs[doc].Id))
-            .ThenBy(doc => doc)
-            .Take(options.ClusterSample)
-            .Order()
-            .ToArray();
+        var sample = Sample(docs, options.ClusterSample);
         var sampleVectors = sample.Select(doc => docVectors[doc]).ToArray();
         // A theme's expected share of the sample; two alike insights are the least that can say anything.
         var minSize = Math.Max(2, (int)Math.Ceiling((double)options.MinSupport * sample.Length / docs.Count));
-        var seeds = ThemeClustering.Themes(ThemeClustering.Smooth(sampleVectors), options.SimilarityThreshold, minSize);
-        if (seeds.Count == 0)
-        {
-            return [];
-        }
-        var dimensions = docVectors[0].Length;
-        var sums = new float[seeds.Count][];
-        var bars = new double[seeds.Count];
-        var members = new List<int>[seeds.Count];
-        for (var t = 0; t < seeds.Count; t++)
-        {
-            members[t] = [.. seeds[t].Members.Select(i => sample[i])];
-            sums[t] = new float[dimensions];
-            foreach (var doc in members[t])
-            {
-                TensorPrimitives.Add(sums[t], docVectors[doc], sums[t]);
-            }
-            var n = members[t].Count;
-            var coherence = (TensorPrimitives.Dot(sums[t], sums[t]) - n) / ((double)n * (n - 1));
-            bars[t] = ThemeClustering.SeparationRatio * coherence;
-        }
-        var inSample = new bool[docs.Count];
-        foreach (var doc in sample)
-        {
-            inSample[doc] = true;
-        }
-        for (var doc = 0; doc < docs.Count; doc++)
-        {
-            if (inSample[doc])
-            {
-                continue;
-            }
-            var best = -1;
-            var bestMean = double.NegativeInfinity;
-            for (var t = 0; t < seeds.Count; t++)
-            {
-                var mean = TensorPrimitives.Dot(docVectors[doc], sums[t]) / seeds[t].Members.Count;
-                if (mean >= bars[t] && mean > bestMean)
-                {
-                    best = t;
-                    bestMean = mean;
-                }
-            }
-            if (best >= 0)
-            {
-                members[best].Add(doc);
-            }
-        }
+        var seeds = ThemeClustering.Themes(ThemeClustering.Smooth(sampleVectors), options.SimilarityThreshold, minSize)
+            .Select(seed => (IReadOnlyList<int>)[.. seed.Members.Select(i => sample[i])])
+            .ToList();
+        var inSample = sample.ToHashSet();
+        var members = ThemeClustering.Assign(seeds, docVectors, Enumerable.Range(0, docs.Count).Where(doc => !inSample.Contains(doc)));
         return members
             .Where(m => m.Count >= options.MinSupport)
             .Select(m =>
@@ -286,6 +237,13 @@ public static class PatternDetection
             .ThenBy(g => g.Members[0])
             .ToList();
     }
+
+    /// <summary>
+    /// The indexes (ascending) of the <paramref name="size"/> docs clustered when there are more: those first by a hash of
+    /// their ids, so the same insights give the same sample whatever their order.
+    /// </summary>
+    internal static int[] Sample(IReadOnlyList<InsightRecord> docs, int size) =>
+        [.. Enumerable.Range(0, docs.Count).OrderBy(doc => SampleKey(docs[doc].Id)).ThenBy(doc => doc).Take(size).Order()];
 
     // SplitMix64 over the id's two halves: a sample key that is the same on every run and unrelated to how ids are made
     // (time-ordered ids would otherwise make the sample the oldest insights).

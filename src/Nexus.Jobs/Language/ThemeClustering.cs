@@ -86,6 +86,57 @@ public static class ThemeClustering
         return result;
     }
 
+    /// <summary>
+    /// Extends themes found on a sample to the items outside it: each of <paramref name="others"/> joins the theme whose
+    /// members it is most alike to on average, when that mean cosine reaches <see cref="SeparationRatio"/> x the theme's
+    /// coherence (its members' mean pairwise cosine); the others join none. Returns each theme's members, its seeds
+    /// first. <paramref name="themes"/> index <paramref name="vectors"/> (unit length) and have at least two members each.
+    /// </summary>
+    public static List<int>[] Assign(IReadOnlyList<IReadOnlyList<int>> themes, IReadOnlyList<float[]> vectors, IEnumerable<int> others)
+    {
+        ArgumentNullException.ThrowIfNull(themes);
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentNullException.ThrowIfNull(others);
+        var members = new List<int>[themes.Count];
+        var sums = new float[themes.Count][];
+        var bars = new double[themes.Count];
+        for (var t = 0; t < themes.Count; t++)
+        {
+            if (themes[t].Count < 2)
+            {
+                throw new ArgumentException("A theme to extend has at least two members.", nameof(themes));
+            }
+            members[t] = [.. themes[t]];
+            sums[t] = new float[vectors[themes[t][0]].Length];
+            foreach (var item in themes[t])
+            {
+                TensorPrimitives.Add(sums[t], vectors[item], sums[t]);
+            }
+            // As in Themes: for unit vectors the mean pairwise cosine is (|sum|² - n) / (n (n - 1)).
+            var n = themes[t].Count;
+            bars[t] = SeparationRatio * (TensorPrimitives.Dot(sums[t], sums[t]) - n) / ((double)n * (n - 1));
+        }
+        foreach (var item in others)
+        {
+            var best = -1;
+            var bestMean = double.NegativeInfinity;
+            for (var t = 0; t < themes.Count; t++)
+            {
+                var mean = TensorPrimitives.Dot(vectors[item], sums[t]) / (double)themes[t].Count;
+                if (mean >= bars[t] && mean > bestMean)
+                {
+                    best = t;
+                    bestMean = mean;
+                }
+            }
+            if (best >= 0)
+            {
+                members[best].Add(item);
+            }
+        }
+        return members;
+    }
+
     /// <summary>Inserts a neighbour into a node's nearest (most alike first; ties: the smaller index), dropping the last.</summary>
     private static void Keep(Span<(float Similarity, int Node)> nearest, float similarity, int node)
     {

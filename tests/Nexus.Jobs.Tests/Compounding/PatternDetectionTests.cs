@@ -81,6 +81,23 @@ public class PatternDetectionTests
         "Sales doubled during the spring campaign.",
     ];
 
+    [Fact]
+    public void Sample_IsChosenByAHashOfTheIds_TheSameInAnyOrder_AndNotTheFirstIds()
+    {
+        var insights = Enumerable.Range(1, 100).Select(n => Insight(n, $"insight {n}", [Product(n % 5)])).ToList();
+        var reversed = Enumerable.Reverse(insights).ToList();
+
+        var sample = PatternDetection.Sample(insights, 20);
+        var again = PatternDetection.Sample(reversed, 20);
+
+        sample.Length.ShouldBe(20);
+        sample.ShouldBe(sample.Order().ToArray()); // ascending indexes
+        sample.Select(i => insights[i].Id).Order().ShouldBe(again.Select(i => reversed[i].Id).Order());
+        // Ids made in order (as time-ordered ids are) would otherwise make the sample the oldest insights.
+        sample.Select(i => insights[i].Id).Order().ShouldNotBe(insights.Take(20).Select(i => i.Id));
+        PatternDetection.Sample(insights, 200).Length.ShouldBe(100);
+    }
+
     private static Guid Id(int n) => new($"00000000-0000-0000-0000-{n:D12}");
 
     private static InsightEntity Product(int k) => new($"product-{k}", $"Product {k}", "product");

@@ -330,4 +330,29 @@ public class ThemeClusteringTests(ITestOutputHelper output)
         themes.Select(t => string.Join(',', t.Members.Select(m => shuffled[m]).Order())).Order(StringComparer.Ordinal)
             .ShouldBe(truth.Select(t => string.Join(',', t)).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Assign_JoinsEachOtherItemToTheThemeItIsMostAlikeTo_AsAlikeAsItsMembersAreLessTheMargin()
+    {
+        static float[] Unit(params float[] v)
+        {
+            Vectors.Normalize(v);
+            return v;
+        }
+        float[][] vectors =
+        [
+            Unit(1, 0.1f, 0), Unit(1, -0.1f, 0),    // theme 0: coherence 0.98
+            Unit(0, 1, 0.3f), Unit(0, 1, -0.3f),    // theme 1: coherence 0.83
+            Unit(1, 0, 0.05f),                      // 4: alike to theme 0
+            Unit(0.1f, 1, 0),                       // 5: alike to theme 1
+            Unit(0.75f, 0.66f, 0),                  // 6: between them, alike enough to neither
+            Unit(0, 0, 1),                          // 7: alike to nothing
+        ];
+
+        var members = ThemeClustering.Assign([[0, 1], [2, 3]], vectors, [4, 5, 6, 7]);
+
+        members[0].ShouldBe([0, 1, 4]);
+        members[1].ShouldBe([2, 3, 5]);
+        Should.Throw<ArgumentException>(() => ThemeClustering.Assign([[0]], vectors, [4]));
+    }
 }
