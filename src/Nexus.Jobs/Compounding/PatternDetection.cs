@@ -330,26 +330,9 @@ public static class PatternDetection
             }
             var candidates = draft.Candidates[t];
             var ranked = ThemeNames.Rank(candidates, [.. candidates.Select(c => vectorOfTerm[c.Display])], themes[t].Centroid);
-            var name = ThemeNames.Name(ranked);
-            if (name.Length == 0)
-            {
-                // No word of its own (all numbers or names): its representative's text stands in.
-                name = Shorten(draft.Texts[themes[t].Representative]);
-            }
-            var unique = name;
-            for (var n = 2; !used.Add(unique); n++)
-            {
-                unique = $"{name} ({n})";
-            }
-            names[t] = unique;
+            names[t] = ThemeNames.Unique(ThemeNames.NameOrText(ranked, draft.Texts[themes[t].Representative]), used);
         }
         return names!;
-    }
-
-    private static string Shorten(string text)
-    {
-        var trimmed = text.Trim();
-        return trimmed.Length == 0 ? "untitled" : trimmed.Length <= 60 ? trimmed : trimmed[..60].TrimEnd() + "…";
     }
 
     /// <summary>Up to <paramref name="max"/> supporting ids, most recently reinforced first, then by id.</summary>

@@ -104,4 +104,33 @@ public static class ThemeNames
     }
 
     private static bool Shares(ClassTerm term, string[] words) => term.Term.Split(' ').Intersect(words, StringComparer.Ordinal).Any();
+
+    /// <summary>
+    /// <see cref="Name"/> of <paramref name="ranked"/>, or, when the theme has no term of its own (all numbers or names),
+    /// its <paramref name="representative"/> text cut to 60 characters.
+    /// </summary>
+    public static string NameOrText(IReadOnlyList<ClassTerm> ranked, string representative)
+    {
+        ArgumentNullException.ThrowIfNull(representative);
+        var name = Name(ranked);
+        if (name.Length > 0)
+        {
+            return name;
+        }
+        var trimmed = representative.Trim();
+        return trimmed.Length == 0 ? "untitled" : trimmed.Length <= 60 ? trimmed : trimmed[..60].TrimEnd() + "…";
+    }
+
+    /// <summary><paramref name="name"/>, or the first of "name (2)", "name (3)", ... not in <paramref name="used"/>; added to it.</summary>
+    public static string Unique(string name, ISet<string> used)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(used);
+        var unique = name;
+        for (var n = 2; !used.Add(unique); n++)
+        {
+            unique = $"{name} ({n})";
+        }
+        return unique;
+    }
 }

@@ -99,4 +99,23 @@ public class ThemeNamesTests
     {
         ThemeNames.TermsOf("late deliveries, Couriers").ShouldBe(["late delivery", "courier"]);
     }
+
+    [Fact]
+    public void NameOrText_FallsBackToTheRepresentativeText_Cut_WhenNoTermIsLeft()
+    {
+        ThemeNames.NameOrText([], "  Order 4711 for ACME  ").ShouldBe("Order 4711 for ACME");
+        ThemeNames.NameOrText([], new string('x', 70)).ShouldBe(new string('x', 60) + "…");
+        ThemeNames.NameOrText([], " ").ShouldBe("untitled");
+    }
+
+    [Fact]
+    public void Unique_NumbersARepeatedName()
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+
+        ThemeNames.Unique("late delivery", used).ShouldBe("late delivery");
+        ThemeNames.Unique("late delivery", used).ShouldBe("late delivery (2)");
+        ThemeNames.Unique("late delivery", used).ShouldBe("late delivery (3)");
+        used.Count.ShouldBe(3);
+    }
 }

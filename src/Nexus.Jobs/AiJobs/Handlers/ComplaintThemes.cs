@@ -81,17 +81,7 @@ public static class ComplaintThemes
             var centroid = Vectors.Centroid(members.Select(m => vectors[m]), vectors[members[0]].Length);
             var ranked = ThemeNames.Rank(candidates[g], [.. candidates[g].Select(c => vectorOf[c.Display])], centroid);
             var example = reviews[ThemeClustering.Representative(members, vectors)];
-            var name = ThemeNames.Name(ranked);
-            if (name.Length == 0)
-            {
-                name = example.Length <= 60 ? example : example[..60].TrimEnd() + "…"; // no word of its own: its best review stands in
-            }
-            var unique = name;
-            for (var n = 2; !used.Add(unique); n++)
-            {
-                unique = $"{name} ({n})";
-            }
-            themes.Add(new ComplaintTheme(unique, members.Count, example));
+            themes.Add(new ComplaintTheme(ThemeNames.Unique(ThemeNames.NameOrText(ranked, example), used), members.Count, example));
         }
         return [.. themes.OrderByDescending(t => t.Count).ThenBy(t => t.Theme, StringComparer.Ordinal).Take(top)];
     }
