@@ -8,6 +8,7 @@ using Nexus.Jobs.Api.Errors;
 using Nexus.Jobs.Api.Http;
 using Nexus.Jobs.Api.Operations;
 using Nexus.Jobs.Compounding;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
 using Scalar.AspNetCore;

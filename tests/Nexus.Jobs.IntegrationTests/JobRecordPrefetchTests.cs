@@ -2,6 +2,7 @@ using System.Globalization;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 
 namespace Nexus.Jobs.IntegrationTests;

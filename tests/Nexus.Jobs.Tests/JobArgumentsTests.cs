@@ -1,6 +1,7 @@
 using Hangfire.Common;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Compounding;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 
 namespace Nexus.Jobs.Tests;

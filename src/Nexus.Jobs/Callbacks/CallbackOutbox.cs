@@ -2,6 +2,7 @@ using System.Transactions;
 using Dapper;
 using Hangfire;
 using Hangfire.States;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -9,6 +9,7 @@ using Hangfire.Server;
 using Hangfire.States;
 using Microsoft.Extensions.Logging;
 using Nexus.Jobs.Callbacks;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Npgsql;
 

@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.States;
+using Nexus.Jobs.HangfireSeam;
 
 namespace Nexus.Jobs.Platform;
 

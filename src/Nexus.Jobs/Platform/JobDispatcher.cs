@@ -7,6 +7,7 @@ using Hangfire.Common;
 using Hangfire.States;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.AiJobs;
+using Nexus.Jobs.HangfireSeam;
 using Npgsql;
 
 namespace Nexus.Jobs.Platform;

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Hangfire.Client;
 using Hangfire.Common;
 using Hangfire.Server;
+using Nexus.Jobs.HangfireSeam;
 
 namespace Nexus.Jobs.Platform;
 

@@ -7,8 +7,9 @@ using Hangfire.Common;
 using Hangfire.Server;
 using Hangfire.States;
 using Hangfire.Storage;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
-using Nexus.Jobs.Platform.HangfireStorage;
+using Nexus.Jobs.HangfireSeam.HangfireStorage;
 using Npgsql;
 
 namespace Nexus.Jobs.IntegrationTests.Storage;

@@ -5,7 +5,7 @@ using Hangfire.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Nexus.Jobs.Platform.HangfireStorage;
+namespace Nexus.Jobs.HangfireSeam.HangfireStorage;
 
 /// <summary>
 /// The connection Hangfire gets for one worker iteration (or one dashboard request): one pinned PostgreSQL connection,

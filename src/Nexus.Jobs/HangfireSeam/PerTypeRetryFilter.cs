@@ -5,8 +5,9 @@ using Hangfire.States;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.Platform;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>Hangfire's <see cref="AutomaticRetryAttribute"/>, configured per job type from <c>AiJobs:Retry</c>.</summary>
 public sealed class PerTypeRetryFilter(IOptionsMonitor<AiJobsOptions> options) : IElectStateFilter, IApplyStateFilter

@@ -4,7 +4,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>
 /// The one place the platform creates Hangfire jobs together with rows of its own (ADR 0002): inside an ambient

@@ -8,11 +8,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
-using Nexus.Jobs.Platform.HangfireStorage;
+using Nexus.Jobs.HangfireSeam.HangfireStorage;
+using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>Registers the engine: data source, Hangfire storage and (for the worker role) its server.</summary>
 public static class HangfireSetup

@@ -2,7 +2,7 @@ using Hangfire.AspNetCore;
 using Hangfire.Logging;
 using Microsoft.Extensions.Logging;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>Hangfire's log provider over the host's <see cref="ILoggerFactory"/>, silent once that factory is disposed.</summary>
 /// <remarks>

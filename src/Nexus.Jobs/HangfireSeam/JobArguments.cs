@@ -2,7 +2,7 @@ using Hangfire.Common;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Compounding;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>An AI job's Hangfire arguments: <see cref="AiJobRunner.RunAsync"/>'s (job id, type, workspace).</summary>
 public sealed record AiJobArguments(string JobId, string Type, long WorkspaceId);

@@ -7,7 +7,7 @@ using Hangfire.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform.HangfireStorage;
+namespace Nexus.Jobs.HangfireSeam.HangfireStorage;
 
 /// <summary>
 /// The platform's Hangfire storage: serves a worker's hot path (fetch, job state lock, job read, state transactions,

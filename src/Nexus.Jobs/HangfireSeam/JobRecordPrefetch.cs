@@ -5,7 +5,7 @@ using Hangfire.States;
 using Hangfire.Storage;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>What <see cref="AiJobRunner"/> needs of a job's record before it runs the job.</summary>
 public sealed record JobRecord(long WorkspaceId, string Type, string Params, string? Outcome, string? CallbackUrl, string? RetryCount);

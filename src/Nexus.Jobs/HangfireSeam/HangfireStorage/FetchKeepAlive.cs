@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform.HangfireStorage;
+namespace Nexus.Jobs.HangfireSeam.HangfireStorage;
 
 /// <summary>Sliding invisibility for the platform storage's fetched jobs: a running job's fetch time is refreshed, so only a dead worker's jobs come back.</summary>
 internal sealed class FetchKeepAlive : IDisposable

@@ -1,7 +1,7 @@
 using Hangfire.Storage;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform.HangfireStorage;
+namespace Nexus.Jobs.HangfireSeam.HangfireStorage;
 
 /// <summary>A queue entry fetched by the platform storage; its fetch time is the token every later change checks.</summary>
 /// <remarks>

@@ -1,8 +1,9 @@
 using Hangfire;
 using Hangfire.Common;
 using Nexus.Jobs.Callbacks;
+using Nexus.Jobs.Platform;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>Hangfire's filters plus ours, per host; Hangfire's global retry filter is replaced by <see cref="PerTypeRetryFilter"/>
 /// (and, for callback deliveries, by the callback back-off), and its culture capture is left out.</summary>

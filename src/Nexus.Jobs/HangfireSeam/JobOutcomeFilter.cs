@@ -7,9 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.Platform;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>Writes the terminal outcome of failed and cancelled jobs onto our record, and ends the rest of a sequential batch.</summary>
 /// <remarks>

@@ -2,10 +2,11 @@ using System.Globalization;
 using Hangfire.Common;
 using Hangfire.States;
 using Hangfire.Storage;
+using Nexus.Jobs.Platform;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Nexus.Jobs.Platform.HangfireStorage;
+namespace Nexus.Jobs.HangfireSeam.HangfireStorage;
 
 /// <summary>
 /// Hangfire's write transaction as one <see cref="NpgsqlBatch"/>: one round trip, one commit. A job's new state and its

@@ -6,9 +6,10 @@ using Hangfire.Server;
 using Microsoft.Extensions.Logging;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.Platform;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>The Hangfire entry point of every AI job: takes the record (read by <see cref="JobRecordPrefetch"/>), runs the executor, records the result.</summary>
 public sealed class AiJobRunner(JobRecordPrefetch records, NpgsqlDataSource dataSource, JobExecutors executors, CallbackOutbox outbox, ILogger<AiJobRunner> logger)

@@ -5,9 +5,10 @@ using Hangfire.PostgreSql;
 using Hangfire.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Nexus.Jobs.Platform;
 using Npgsql;
 
-namespace Nexus.Jobs.Platform;
+namespace Nexus.Jobs.HangfireSeam;
 
 /// <summary>
 /// Wakes idle workers when a job is enqueued: in this process through Hangfire.PostgreSql's own in-process signal, in
