@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Hangfire;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.OpenApi;
 using Nexus.Jobs.Api.Auth;
@@ -94,16 +93,7 @@ public static class NexusJobsApp
             app.MapOpenApi("/openapi/{documentName}.json");
             app.MapScalarApiReference("/scalar", o => o.WithTitle("Nexus Jobs API").AddPreferredSecuritySchemes("ApiKey"));
             app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
-            var access = app.Services.GetRequiredService<DashboardAccess>();
-            OperatorPages.AddToDashboard();
-            app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
-            {
-                AsyncAuthorization = [access],
-                IsReadOnlyFunc = DashboardAccess.IsReadOnly,
-                DashboardTitle = "Nexus Jobs",
-                AppPath = "/scalar",
-                DisplayStorageConnectionString = false,
-            }, app.Services.GetRequiredService<JobStorage>());
+            app.UseNexusDashboard();
         }
         return app;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.HangfireSeam;
 
 namespace Nexus.Jobs.Tests;
 

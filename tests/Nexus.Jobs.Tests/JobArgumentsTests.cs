@@ -13,7 +13,7 @@ public class JobArgumentsTests
     private static readonly Guid RunId = Guid.Parse("0193a000-0000-7000-8000-000000000001");
     private static readonly Job Run = Job.FromExpression<CompoundingRunner>(r => r.RunAsync(RunId, "consolidation", 8, null, CancellationToken.None));
     private static readonly Guid DeliveryId = Guid.Parse("0193a000-0000-7000-8000-000000000002");
-    private static readonly Job Delivery = CallbackSender.JobFor(DeliveryId, "job.completed", "job_2", 9);
+    private static readonly Job Delivery = PlatformJobs.DeliveryJob(DeliveryId, "job.completed", "job_2", 9);
 
     [Fact]
     public void EachEntryPoint_IsReadByItsOwnReader_AndNoOther()

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Dapper;
-using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
 using Npgsql;
@@ -94,18 +94,17 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCh
 }
 
 /// <summary>Ready when this process's Hangfire server has sent a heartbeat recently.</summary>
-public sealed class HangfireServerHealthCheck(JobStorage storage, IOptions<WorkerOptions> workers) : IHealthCheck
+public sealed class HangfireServerHealthCheck(HangfireServers servers, IOptions<WorkerOptions> workers) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var prefix = $"{Environment.MachineName}:{Environment.ProcessId}:".ToLowerInvariant();
-            var ours = storage.GetMonitoringApi().Servers().Where(s => s.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList();
+            var ours = servers.OfThisProcess();
             var freshest = ours.Select(s => s.Heartbeat).Max();
             var limit = TimeSpan.FromMinutes(1);
             return Task.FromResult(freshest is { } beat && DateTime.UtcNow - beat < limit
-                ? HealthCheckResult.Healthy($"{ours.Sum(s => s.WorkersCount)} workers, heartbeat {beat:O}")
+                ? HealthCheckResult.Healthy($"{ours.Sum(s => s.Workers)} workers, heartbeat {beat:O}")
                 : HealthCheckResult.Unhealthy($"No Hangfire server heartbeat from this process in the last {limit.TotalSeconds} s (expected {workers.Value.WorkerCount} workers)"));
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)

@@ -1,7 +1,5 @@
 using System.Transactions;
 using Dapper;
-using Hangfire;
-using Hangfire.States;
 using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Microsoft.Extensions.DependencyInjection;
@@ -166,7 +164,7 @@ public sealed class CallbackOutbox(NpgsqlDataSource dataSource, IServiceProvider
         {
             return 0;
         }
-        var client = services.GetRequiredService<IBackgroundJobClient>();
+        var jobs = services.GetRequiredService<PlatformJobs>();
         // As in JobDispatcher: Hangfire joins the ambient transaction on the same backend, so the claim, the job and the
         // hangfire_job_id commit together. Connections are closed before every Hangfire call (ADR 0002).
         using var scope = TransactionalJobs.Begin();
@@ -182,7 +180,7 @@ public sealed class CallbackOutbox(NpgsqlDataSource dataSource, IServiceProvider
         var created = pending.Select(p => new
         {
             p.Id,
-            HangfireJobId = TransactionalJobs.Create(client, CallbackSender.JobFor(p.Id, p.Event, p.SubjectId, p.WorkspaceId), new EnqueuedState(CallbackOptions.Queue)),
+            HangfireJobId = jobs.CreateDelivery(p.Id, p.Event, p.SubjectId, p.WorkspaceId),
         }).ToList();
         using (var connection = dataSource.OpenConnection())
         {

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Execution;
+using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Npgsql;
 
@@ -21,9 +21,8 @@ public static class CallbackSetup
         services.AddSingleton<CallbackSecrets>();
         services.AddSingleton<CallbackOutbox>();
         services.AddSingleton<CallbackDeliveryReader>();
-        services.AddSingleton<CallbackRetryFilter>();
-        services.AddScoped<CallbackSender>();
-        services.AddHttpClient(CallbackSender.HttpClientName, client =>
+        services.AddScoped<CallbackDeliverer>();
+        services.AddHttpClient(CallbackDeliverer.HttpClientName, client =>
             {
                 client.Timeout = Timeout.InfiniteTimeSpan; // Nexus:Callbacks:TimeoutSeconds is applied per attempt
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("Nexus-Jobs-Callbacks/1.0");
@@ -52,28 +51,6 @@ public static class CallbackSetup
         return services;
     }
 
-    /// <summary>The callback server: its own few workers on the callback queue only, and the outbox sweeper.</summary>
-    /// <remarks>
-    /// A separate server, not more queues on the AI-job server: Hangfire.PostgreSql fetches queues in alphabetical order,
-    /// so a shared server would serve 'callbacks' before '2_normal', and slow receivers would hold AI-job workers.
-    /// </remarks>
-    public static IServiceCollection AddNexusCallbackServer(this IServiceCollection services)
-    {
-        services.AddHangfireServer((sp, server) =>
-        {
-            var settings = sp.GetRequiredService<IOptions<CallbackOptions>>().Value;
-            var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            server.WorkerCount = settings.WorkerCount;
-            server.Queues = [CallbackOptions.Queue];
-            server.StopTimeout = workers.ShutdownTimeout;
-            server.ShutdownTimeout = workers.ShutdownTimeout + TimeSpan.FromSeconds(5);
-            server.SchedulePollingInterval = workers.SchedulePollingInterval;
-            server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:callbacks-{Guid.NewGuid().ToString("N")[..6]}";
-        });
-        services.AddHostedService<CallbackOutboxSweeper>();
-        return services;
-    }
-
     private static async ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var host = context.DnsEndPoint.Host;
@@ -98,19 +75,6 @@ public static class CallbackSetup
     }
 }
 
-/// <summary>Hangfire's <see cref="AutomaticRetryAttribute"/> with the callback back-off (<c>Nexus:Callbacks:Attempts</c>, <c>:DelaysSeconds</c>).</summary>
-public sealed class CallbackRetryFilter(IOptions<CallbackOptions> options)
-{
-    public AutomaticRetryAttribute Attribute { get; } = new()
-    {
-        Attempts = options.Value.Attempts,
-        DelaysInSeconds = options.Value.RetryDelays(),
-        // 410 Gone and a workspace without a secret: no retry can help.
-        ExceptOn = [typeof(PermanentJobFailureException)],
-        OnAttemptsExceeded = AttemptsExceededAction.Fail,
-    };
-}
-
 /// <summary>Runs <see cref="CallbackOutbox.Sweep"/> every <c>Nexus:Callbacks:SweepInterval</c> in worker processes.</summary>
 public sealed class CallbackOutboxSweeper(CallbackOutbox outbox, IOptions<CallbackOptions> options, ILogger<CallbackOutboxSweeper> logger) : BackgroundService
 {
@@ -123,7 +87,7 @@ public sealed class CallbackOutboxSweeper(CallbackOutbox outbox, IOptions<Callba
             {
                 outbox.Sweep(options.Value.SweepAfter);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Transactions.TransactionException or BackgroundJobClientException)
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Transactions.TransactionException || PlatformJobs.IsCreationFailure(e))
             {
                 // The database is away; the next pass tries again.
                 logger.LogDebug(e, "Callback outbox sweep failed; trying again in {Interval}", options.Value.SweepInterval);

@@ -1,12 +1,5 @@
-using System.ComponentModel;
-using System.Reflection;
 using System.Text.Json;
-using System.Transactions;
 using Dapper;
-using Hangfire;
-using Hangfire.Common;
-using Hangfire.Server;
-using Hangfire.States;
 using Microsoft.Extensions.Logging;
 using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.HangfireSeam;
@@ -35,10 +28,8 @@ public sealed record RunView(
 public sealed record RunQuery(string? JobType, string? Status, int Limit, (DateTime CreatedAt, Guid Id)? After);
 
 /// <summary>Accepts compounding runs: the run record and its Hangfire job in one transaction (as for AI jobs).</summary>
-public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgroundJobClient client)
+public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, PlatformJobs jobs)
 {
-    private static readonly MethodInfo RunMethod = typeof(CompoundingRunner).GetMethod(nameof(CompoundingRunner.RunAsync))!;
-
     private const string InsertSql = """
         insert into nexus.compounding_runs (id, workspace_id, job_type, dry_run, trigger, hangfire_job_id, created_at, callback_url)
         values (@Id, @WorkspaceId, @JobType, @DryRun, @Trigger, @HangfireJobId, @CreatedAt, @CallbackUrl)
@@ -50,8 +41,7 @@ public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgrou
         var createdAt = Clock.UtcNowMicros();
         var runId = Guid.CreateVersion7(createdAt);
         using var scope = TransactionalJobs.Begin();
-        var job = new Job(typeof(CompoundingRunner), RunMethod, [runId, jobType, workspaceId, null!, CancellationToken.None], Queues.Normal);
-        var hangfireId = TransactionalJobs.Create(client, job, new EnqueuedState(Queues.Normal));
+        var hangfireId = jobs.CreateRun(runId, jobType, workspaceId);
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
             await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
@@ -65,14 +55,14 @@ public sealed class CompoundingDispatcher(NpgsqlDataSource dataSource, IBackgrou
     }
 }
 
-/// <summary>The Hangfire entry point of a compounding run.</summary>
+/// <summary>Runs a compounding run (its Hangfire entry point is <c>HangfireSeam.CompoundingRunner</c>).</summary>
 /// <remarks>
 /// The pipeline's changes and the run's counts commit together; a dry run rolls the pipeline back and records only
 /// the counts. A per-workspace, per-pipeline advisory lock keeps two runs of one pipeline apart. A run delivered
 /// again after it completed does nothing, and the pipelines are idempotent for one run (they compute from the run's
 /// own timestamp and write deterministic rows), so a run executed twice leaves the state of one.
 /// </remarks>
-public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<IPipeline> pipelines, CallbackOutbox outbox, ILogger<CompoundingRunner> logger)
+public sealed class CompoundingRunExecutor(NpgsqlDataSource dataSource, IEnumerable<IPipeline> pipelines, CallbackOutbox outbox, ILogger<CompoundingRunExecutor> logger)
 {
     private const string LoadSql = """
         select job_type as JobType, dry_run as DryRun, outcome as Outcome, created_at as CreatedAt
@@ -89,8 +79,7 @@ public sealed class CompoundingRunner(NpgsqlDataSource dataSource, IEnumerable<I
         where id = @Id and (outcome is null or outcome = 'failed')
         """, CallbackEvents.RunCompleted);
 
-    [DisplayName("{1} run {0} (workspace {2})")]
-    public async Task RunAsync(Guid runId, string jobType, long workspaceId, PerformContext? context, CancellationToken cancellationToken)
+    public async Task RunAsync(Guid runId, string jobType, long workspaceId, CancellationToken cancellationToken)
     {
         var executedAt = Clock.UtcNowMicros();
         // The last registration wins, as everywhere in DI, so a host can replace a pipeline.
@@ -181,11 +170,9 @@ public sealed class CompoundingReader(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>The cron side: one recurring job per pipeline, each fanning out one run per workspace that has insights.</summary>
-public sealed class CompoundingFanOut(NpgsqlDataSource dataSource, CompoundingDispatcher dispatcher, ILogger<CompoundingFanOut> logger)
+/// <summary>The cron side: a pipeline's scheduled run fans out into one run per workspace that has insights (its Hangfire entry point is <c>HangfireSeam.CompoundingFanOut</c>).</summary>
+public sealed class ScheduledRuns(NpgsqlDataSource dataSource, CompoundingDispatcher dispatcher, ILogger<ScheduledRuns> logger)
 {
-    public static string RecurringJobId(string jobType) => $"compounding:{jobType}";
-
     // A workspace whose previous run of this pipeline has not finished is skipped: runs never pile up.
     private const string WorkspacesSql = """
         select distinct i.workspace_id from nexus.insights i
@@ -196,8 +183,8 @@ public sealed class CompoundingFanOut(NpgsqlDataSource dataSource, CompoundingDi
         order by 1
         """;
 
-    [DisplayName("Scheduled {0} for every workspace")]
-    public async Task RunAsync(string jobType, CancellationToken cancellationToken)
+    /// <summary>Dispatches a run of <paramref name="jobType"/> to every workspace whose previous run of it has ended.</summary>
+    public async Task DispatchAsync(string jobType, CancellationToken cancellationToken)
     {
         List<long> workspaces;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))

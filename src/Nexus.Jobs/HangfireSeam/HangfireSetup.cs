@@ -60,7 +60,10 @@ public static class HangfireSetup
                 new PlatformStorageSettings(workers.InvisibilityTimeout, workers.QueuePollInterval),
                 sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PlatformStorage>>());
         });
+        services.AddSingleton<PlatformJobs>();
+        services.AddSingleton<HangfireServers>();
         services.AddSingleton<PerTypeRetryFilter>();
+        services.AddSingleton<CallbackRetryFilter>();
         services.AddSingleton<JobOutcomeFilter>();
         services.AddSingleton<TracingFilter>();
         services.AddSingleton<JobRecordPrefetch>();
@@ -72,12 +75,14 @@ public static class HangfireSetup
             .UseLogProvider(new ResilientLogProvider(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
+            .UseTypeResolver(StoredJobTypes.Resolve)
             .UseRecommendedSerializerSettings());
 
         services.AddHttpClient<RemoteWorkerExecutor>(RemoteWorkerExecutor.HttpClientName, client =>
             client.Timeout = Timeout.InfiniteTimeSpan); // per-type timeouts are applied per call
         services.AddScoped<JobExecutors>();
         services.AddScoped<AiJobRunner>();
+        services.AddScoped<CallbackSender>();
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<DispatchEstimates>();
         services.TryAddSingleton(TimeProvider.System);
@@ -113,6 +118,28 @@ public static class HangfireSetup
         services.AddHostedService<StuckFetchReaper>();
         services.AddHostedService<QueueListener>();
         services.AddNexusCallbackServer();
+        return services;
+    }
+
+    /// <summary>The callback server: its own few workers on the callback queue only, and the outbox sweeper.</summary>
+    /// <remarks>
+    /// A separate server, not more queues on the AI-job server: Hangfire.PostgreSql fetches queues in alphabetical order,
+    /// so a shared server would serve 'callbacks' before '2_normal', and slow receivers would hold AI-job workers.
+    /// </remarks>
+    private static IServiceCollection AddNexusCallbackServer(this IServiceCollection services)
+    {
+        services.AddHangfireServer((sp, server) =>
+        {
+            var settings = sp.GetRequiredService<IOptions<CallbackOptions>>().Value;
+            var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            server.WorkerCount = settings.WorkerCount;
+            server.Queues = [CallbackOptions.Queue];
+            server.StopTimeout = workers.ShutdownTimeout;
+            server.ShutdownTimeout = workers.ShutdownTimeout + TimeSpan.FromSeconds(5);
+            server.SchedulePollingInterval = workers.SchedulePollingInterval;
+            server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:callbacks-{Guid.NewGuid().ToString("N")[..6]}";
+        });
+        services.AddHostedService<CallbackOutboxSweeper>();
         return services;
     }
 

@@ -1,5 +1,3 @@
-using Hangfire;
-using Hangfire.States;
 using Nexus.Jobs.HangfireSeam;
 
 namespace Nexus.Jobs.Platform;
@@ -13,7 +11,7 @@ public enum CancelOutcome
 }
 
 /// <summary>Cancels queued jobs; never one that has started.</summary>
-public sealed class JobCanceller(JobStatusReader reader, IBackgroundJobClient client)
+public sealed class JobCanceller(JobStatusReader reader, PlatformJobs jobs)
 {
     public const string ApiReason = "Cancelled by API request";
 
@@ -35,8 +33,7 @@ public sealed class JobCanceller(JobStatusReader reader, IBackgroundJobClient cl
                     return (CancelOutcome.NotCancellable, job.Status);
             }
             // Only from the state we saw: Hangfire refuses the change if a worker moved the job on meanwhile.
-            var changed = client.ChangeState(job.HangfireJobId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                new DeletedState { Reason = JobOutcomeFilter.ReasonPrefix + ApiReason }, job.HangfireState);
+            var changed = jobs.TryDelete(job.HangfireJobId, JobOutcomeFilter.ReasonPrefix + ApiReason, job.HangfireState);
             if (changed)
             {
                 return (CancelOutcome.Cancelled, JobStatus.Cancelled);

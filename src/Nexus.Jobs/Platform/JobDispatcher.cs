@@ -1,10 +1,6 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Transactions;
 using Dapper;
-using Hangfire;
-using Hangfire.Common;
-using Hangfire.States;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.AiJobs;
 using Nexus.Jobs.HangfireSeam;
@@ -46,10 +42,8 @@ public abstract record DispatchResult
 /// connection to every connection opened in it from the same data source, as long as they are used one after another.
 /// So no record exists without its job, no job without its record, whatever dies when.
 /// </remarks>
-public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobClient client, IOptionsMonitor<AiJobsOptions> options, DispatchEstimates estimates)
+public sealed class JobDispatcher(NpgsqlDataSource dataSource, PlatformJobs platformJobs, IOptionsMonitor<AiJobsOptions> options, DispatchEstimates estimates)
 {
-    private static readonly MethodInfo RunMethod = typeof(AiJobRunner).GetMethod(nameof(AiJobRunner.RunAsync))!;
-
     // Serialises dispatch per workspace so that the queued-jobs cap holds under concurrent requests, and reads how many
     // jobs the workspace was ever given (committed, under the lock, so nothing is added meanwhile).
     private const string PrepareSql = """
@@ -245,19 +239,14 @@ public sealed class JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobCli
             var batchId = mode == DispatchMode.Single ? null : PublicIds.NewBatchId();
             var sequential = mode == DispatchMode.Sequential;
             var accepted = new List<DispatchedJob>(jobs.Count);
-            string? previous = null;
+            long? previous = null;
             var previousDone = createdAt;
             for (var i = 0; i < jobs.Count; i++)
             {
                 var request = jobs[i];
                 var id = PublicIds.NewJobId();
-                var queue = Queues.For(request.Priority);
-                var job = new Job(typeof(AiJobRunner), RunMethod, [id, request.Type.Name, workspaceId, null!, CancellationToken.None], queue);
-                IState state = sequential && previous is not null
-                    ? new AwaitingState(previous, new EnqueuedState(queue), JobContinuationOptions.OnlyOnSucceededState)
-                    : new EnqueuedState(queue);
-                var hangfireId = TransactionalJobs.Create(client, job, state);
-                previous = hangfireId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var hangfireId = platformJobs.CreateAiJob(id, request.Type.Name, workspaceId, request.Priority, sequential ? previous : null);
+                previous = hangfireId;
 
                 var duration = Expected(request.Type, inputs);
                 DateTime estimate;

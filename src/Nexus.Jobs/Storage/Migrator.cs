@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Dapper;
-using Hangfire.PostgreSql;
 using Microsoft.Extensions.Logging;
+using Nexus.Jobs.HangfireSeam;
 using Npgsql;
 
 namespace Nexus.Jobs.Storage;
@@ -66,7 +66,7 @@ public static partial class Migrator
                 done.Add(version);
             }
             // Hangfire's own scripts, versioned in its own hangfire.schema table.
-            PostgreSqlObjectsInstaller.Install(connection, HangfireSchema);
+            HangfireSchemaInstaller.Install(connection, HangfireSchema);
             return done;
         }
         finally

@@ -1,14 +1,9 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Hangfire;
-using Hangfire.Common;
-using Hangfire.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Execution;
@@ -27,21 +22,21 @@ public interface ICallbackPayloads
     Task<CallbackPayload?> RenderAsync(string subjectKind, long workspaceId, string subjectId, CancellationToken ct);
 }
 
-/// <summary>A delivery attempt the receiver did not accept; Hangfire's retry filter schedules the next attempt.</summary>
+/// <summary>A delivery attempt the receiver did not accept; the callback retry filter schedules the next attempt.</summary>
 public sealed class CallbackDeliveryException(string message) : Exception(message);
 
 /// <summary>
-/// The Hangfire entry point of a callback delivery: one attempt per execution, retried with back-off by the callback
-/// retry filter (<c>Nexus:Callbacks</c>). 2xx is delivered; 410 Gone stops at once; anything else (other statuses,
+/// One attempt of a callback delivery (its Hangfire entry point is <c>HangfireSeam.CallbackSender</c>), retried with back-off
+/// by the callback retry filter (<c>Nexus:Callbacks</c>). 2xx is delivered; 410 Gone stops at once; anything else (other statuses,
 /// timeouts, refused connections) is retried, and after the last retry the delivery is failed.
 /// </summary>
 /// <remarks>
 /// The body is built at the first attempt and kept, so every attempt sends the same bytes: the same <c>delivery_id</c>,
 /// <c>occurred_at</c> and <c>data</c>. Each attempt is signed with the workspace's current secret.
 /// </remarks>
-public sealed class CallbackSender(
+public sealed class CallbackDeliverer(
     NpgsqlDataSource dataSource, IHttpClientFactory httpClients, ICallbackPayloads payloads, CallbackSecrets secrets,
-    IOptionsMonitor<CallbackOptions> options, ILogger<CallbackSender> logger)
+    IOptionsMonitor<CallbackOptions> options, ILogger<CallbackDeliverer> logger)
 {
     public const string HttpClientName = "nexus-callbacks";
 
@@ -50,8 +45,6 @@ public sealed class CallbackSender(
 
     /// <summary>How long the first attempt waits for the subject's public status to show the terminal state (see <see cref="FreezeBodyAsync"/>).</summary>
     private static readonly TimeSpan SettleWait = TimeSpan.FromSeconds(5);
-
-    private static readonly MethodInfo SendMethod = typeof(CallbackSender).GetMethod(nameof(SendAsync))!;
 
     private const string LoadSql = """
         select subject_kind as SubjectKind, url as Url, status as Status, occurred_at as OccurredAt, body as Body
@@ -69,13 +62,8 @@ public sealed class CallbackSender(
         where id = @Id and status <> 'delivered'
         """;
 
-    /// <summary>The Hangfire job of a delivery, in the callback queue (retries come back to it, as Job.Queue is set).</summary>
-    public static Job JobFor(Guid deliveryId, string @event, string subjectId, long workspaceId) =>
-        new(typeof(CallbackSender), SendMethod, [deliveryId, @event, subjectId, workspaceId, null!, CancellationToken.None], CallbackOptions.Queue);
-
-    /// <summary>One attempt. The arguments after <paramref name="deliveryId"/> are for the dashboard's benefit.</summary>
-    [DisplayName("{1} callback for {2} (workspace {3})")]
-    public async Task SendAsync(Guid deliveryId, string @event, string subjectId, long workspaceId, PerformContext? context, CancellationToken cancellationToken)
+    /// <summary>One attempt; <paramref name="retryCount"/> attempts were made before it.</summary>
+    public async Task AttemptAsync(Guid deliveryId, string @event, string subjectId, long workspaceId, int retryCount, CancellationToken cancellationToken)
     {
         Delivery? delivery;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
@@ -100,7 +88,6 @@ public sealed class CallbackSender(
             ? new Answer(null, "This workspace has no callback secret to sign with (POST /v1/callbacks/secret creates one).", 0)
             : await PostAsync(delivery.Url, body, secret, deliveryId, @event, settings.TimeoutSeconds, cancellationToken);
 
-        var retryCount = context?.GetJobParameter<int>("RetryCount") ?? 0;
         var delivered = answer.Status is >= 200 and < 300;
         var refused = answer.Status == 410 || secret is null; // no retry can help
         var retries = !delivered && !refused && retryCount < settings.Attempts;
