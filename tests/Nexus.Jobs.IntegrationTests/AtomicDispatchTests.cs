@@ -32,8 +32,8 @@ public sealed class AtomicDispatchTests
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
         var api = await app.ClientAsync();
         var dataSource = app.Service<NpgsqlDataSource>();
-        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
-        dispatcher.BetweenStatementsForTests = async () =>
+        var transaction = app.Service<Nexus.Jobs.Platform.DispatchTransaction>();
+        transaction.BetweenStatementsForTests = async () =>
         {
             // The Hangfire job exists (uncommitted); now the session dies, as it does when the process is killed.
             await using var connection = await dataSource.OpenConnectionAsync();
@@ -42,7 +42,7 @@ public sealed class AtomicDispatchTests
 
         var response = await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"));
         var batch = await api.PostAsync("/api/ai-jobs/batch", $$"""{"jobs":[{{ApiClient.Pricing("ok")}},{{ApiClient.Pricing("ok")}}],"sequential":true}""");
-        dispatcher.BetweenStatementsForTests = null;
+        transaction.BetweenStatementsForTests = null;
 
         response.ShouldBeProblem(HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
         batch.ShouldBeProblem(HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
@@ -60,11 +60,11 @@ public sealed class AtomicDispatchTests
     {
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
         var api = await app.ClientAsync();
-        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
-        dispatcher.BetweenStatementsForTests = () => throw new InvalidOperationException("simulated crash between statements");
+        var transaction = app.Service<Nexus.Jobs.Platform.DispatchTransaction>();
+        transaction.BetweenStatementsForTests = () => throw new InvalidOperationException("simulated crash between statements");
 
         var response = await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"));
-        dispatcher.BetweenStatementsForTests = null;
+        transaction.BetweenStatementsForTests = null;
 
         ((int)response.Status).ShouldBeGreaterThanOrEqualTo(500);
         (await CountsAsync(app)).ShouldBe((0, 0));
@@ -80,9 +80,10 @@ public sealed class AtomicDispatchTests
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api", ["AiJobs:MaxQueuedPerWorkspace"] = "12" });
         var api = await app.ClientAsync();
         var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+        var transaction = app.Service<Nexus.Jobs.Platform.DispatchTransaction>();
         var release = new TaskCompletionSource();
         var transactions = 0;
-        dispatcher.BetweenStatementsForTests = async () =>
+        transaction.BetweenStatementsForTests = async () =>
         {
             if (Interlocked.Increment(ref transactions) == 1)
             {
@@ -112,7 +113,7 @@ public sealed class AtomicDispatchTests
         }
         finally
         {
-            dispatcher.BetweenStatementsForTests = null;
+            transaction.BetweenStatementsForTests = null;
         }
     }
 
@@ -122,14 +123,14 @@ public sealed class AtomicDispatchTests
     {
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api", ["AiJobs:MaxQueuedPerWorkspace"] = "1000" });
         var api = await app.ClientAsync();
-        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+        var cap = app.Service<Nexus.Jobs.Platform.QueuedJobsCap>();
 
         for (var i = 0; i < 10; i++)
         {
             await api.DispatchAsync(ApiClient.Pricing($"ok-{i}"));
         }
 
-        dispatcher.ExactCounts.ShouldBe(1, "counted once, on the workspace's first dispatch; the counter bounds the rest");
+        cap.ExactCounts.ShouldBe(1, "counted once, on the workspace's first dispatch; the counter bounds the rest");
         (await app.QueryAsync<long>("select dispatched from nexus.dispatch_counters where workspace_id = @W", new { W = api.Workspace })).ShouldBe(10);
     }
 

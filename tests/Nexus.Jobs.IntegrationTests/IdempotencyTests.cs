@@ -63,10 +63,10 @@ public sealed class IdempotencyTests
     {
         await using var app = await NexusApp.IsolatedAsync(new() { ["Nexus:Roles"] = "api" });
         var api = await app.ClientAsync();
-        var dispatcher = app.Service<Nexus.Jobs.Platform.JobDispatcher>();
+        var transaction = app.Service<Nexus.Jobs.Platform.DispatchTransaction>();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        dispatcher.BetweenStatementsForTests = async () =>
+        transaction.BetweenStatementsForTests = async () =>
         {
             entered.TrySetResult();
             await release.Task;
@@ -76,7 +76,7 @@ public sealed class IdempotencyTests
         var first = api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"), key);
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var during = await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"), key);
-        dispatcher.BetweenStatementsForTests = null;
+        transaction.BetweenStatementsForTests = null;
         release.SetResult();
         var firstResponse = await first;
         var after = await api.PostAsync("/api/ai-jobs", ApiClient.Pricing("ok"), key);

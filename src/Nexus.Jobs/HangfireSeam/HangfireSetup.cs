@@ -84,6 +84,8 @@ public static class HangfireSetup
         services.AddScoped<AiJobRunner>();
         services.AddScoped<CallbackSender>();
         services.AddSingleton<JobDispatcher>();
+        services.AddSingleton<DispatchTransaction>();
+        services.AddSingleton<QueuedJobsCap>();
         services.AddSingleton<DispatchEstimates>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<JobStatusReader>();
