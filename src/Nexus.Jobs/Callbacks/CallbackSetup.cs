@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Nexus.Jobs.Execution;
 using Nexus.Jobs.HangfireSeam;
 using Nexus.Jobs.Platform;
 using Npgsql;

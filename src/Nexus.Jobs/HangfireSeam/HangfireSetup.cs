@@ -2,12 +2,9 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nexus.Jobs.Callbacks;
-using Nexus.Jobs.Execution;
 using Nexus.Jobs.HangfireSeam.HangfireStorage;
 using Nexus.Jobs.Platform;
 using Nexus.Jobs.Storage;
@@ -15,19 +12,12 @@ using Npgsql;
 
 namespace Nexus.Jobs.HangfireSeam;
 
-/// <summary>Registers the engine: data source, Hangfire storage and (for the worker role) its server.</summary>
+/// <summary>Registers Hangfire: its storage, client, filters and entry points, and (for the worker role) its servers.</summary>
 public static class HangfireSetup
 {
-    public static IServiceCollection AddNexusEngine(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    /// <summary>Hangfire's storage (the platform path or stock Hangfire.PostgreSql), client, filters and the entry points it activates.</summary>
+    public static IServiceCollection AddHangfireSeam(this IServiceCollection services, string connectionString)
     {
-        services.AddOptions<NexusOptions>().BindConfiguration(NexusOptions.Section).ValidateDataAnnotations()
-            .Validate(o => NexusOptions.ParseRoles(o.Roles) is not null, "Nexus:Roles must be 'api', 'worker' or 'api,worker'.")
-            .ValidateOnStart();
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AiJobsOptions>().BindConfiguration(AiJobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AiJobsOptions>, AiJobsOptionsValidator>();
-
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "nexus" }.Build());
         services.AddSingleton(sp =>
         {
             var workers = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
@@ -77,25 +67,8 @@ public static class HangfireSetup
             .UseSimpleAssemblyNameTypeSerializer()
             .UseTypeResolver(StoredJobTypes.Resolve)
             .UseRecommendedSerializerSettings());
-
-        services.AddHttpClient<RemoteWorkerExecutor>(RemoteWorkerExecutor.HttpClientName, client =>
-            client.Timeout = Timeout.InfiniteTimeSpan); // per-type timeouts are applied per call
-        services.AddScoped<JobExecutors>();
         services.AddScoped<AiJobRunner>();
         services.AddScoped<CallbackSender>();
-        services.AddSingleton<JobDispatcher>();
-        services.AddSingleton<DispatchTransaction>();
-        services.AddSingleton<QueuedJobsCap>();
-        services.AddSingleton<DispatchEstimates>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<JobStatusReader>();
-        services.AddSingleton<StatusSnapshotReader>();
-        services.AddSingleton<JobCanceller>();
-        services.AddSingleton<Auth.ApiKeys>();
-        services.AddSingleton<Catalog.CatalogStore>();
-        services.AddNexusCallbacks();
-        Language.LanguageSetup.AddLanguage(services);
-        AiJobs.Handlers.HandlerSetup.AddBuiltInHandlers(services);
         return services;
     }
 

@@ -1,6 +1,4 @@
 using Hangfire.Common;
-using Nexus.Jobs.Callbacks;
-using Nexus.Jobs.Compounding;
 
 namespace Nexus.Jobs.HangfireSeam;
 

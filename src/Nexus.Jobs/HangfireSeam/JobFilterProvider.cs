@@ -1,6 +1,5 @@
 using Hangfire;
 using Hangfire.Common;
-using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Platform;
 
 namespace Nexus.Jobs.HangfireSeam;
