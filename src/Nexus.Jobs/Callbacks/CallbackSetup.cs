@@ -10,7 +10,7 @@ using Npgsql;
 
 namespace Nexus.Jobs.Callbacks;
 
-/// <summary>Registers callbacks: secrets, the outbox, the sender and its HTTP client; and, in worker processes, the callback server.</summary>
+/// <summary>Registers callbacks: secrets, the outbox, the deliverer and its HTTP client (the callback server is set up with the other Hangfire servers, <c>HangfireSetup.AddNexusWorkers</c>).</summary>
 public static class CallbackSetup
 {
     public static IServiceCollection AddNexusCallbacks(this IServiceCollection services)
