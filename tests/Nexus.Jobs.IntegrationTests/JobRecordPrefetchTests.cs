@@ -15,13 +15,33 @@ public sealed class JobRecordPrefetchTests
         var app = await NexusApp.SharedAsync();
         var api = await app.ClientAsync();
         var prefetch = app.Service<JobRecordPrefetch>();
-        var before = prefetch.Taken;
+        var (before, fromStorageBefore) = (prefetch.Taken, prefetch.FromStorage);
 
         var id = await api.DispatchAsync(ApiClient.Pricing("ok-prefetch"));
 
         var job = await api.ShouldReachStatus(id, "completed");
         job.GetProperty("result").GetProperty("sku").GetString().ShouldBe("ok-prefetch", "the run got the job's params from the read");
         prefetch.Taken.ShouldBeGreaterThan(before, "the run took the read started when Processing was applied");
+        prefetch.FromStorage.ShouldBeGreaterThan(fromStorageBefore, "the platform storage read the record with the fetched job");
+    }
+
+    [Fact]
+    public async Task ACompletedJobsOutcome_CommitsWithItsSucceededState()
+    {
+        var app = await NexusApp.SharedAsync();
+        var api = await app.ClientAsync();
+        var id = await api.DispatchAsync(ApiClient.Pricing("ok-one-commit"));
+        await api.ShouldReachStatus(id, "completed");
+
+        // xmin is the transaction that wrote a row: the record's outcome and Hangfire's Succeeded state share it.
+        var writers = await app.QueryAsync<string>("""
+            select j.xmin::text || ' ' || s.xmin::text from nexus.ai_jobs j
+            join hangfire.state s on s.jobid = j.hangfire_job_id and s.name = 'Succeeded'
+            where j.id = @Id
+            """, new { Id = id });
+        var (record, succeeded) = (writers.Split(' ')[0], writers.Split(' ')[1]);
+        record.ShouldBe(succeeded, "the outcome was written in the Succeeded transaction");
+        app.Service<JobCompletion>().Pending.ShouldBe(0, "the outcome handed over was taken");
     }
 
     [Fact]

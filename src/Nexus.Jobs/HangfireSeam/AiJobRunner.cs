@@ -1,33 +1,25 @@
 using System.ComponentModel;
 using System.Text.Json.Nodes;
-using Dapper;
 using Hangfire;
 using Hangfire.Server;
 using Microsoft.Extensions.Logging;
-using Nexus.Jobs.Callbacks;
 using Nexus.Jobs.Execution;
 using Nexus.Jobs.Platform;
-using Npgsql;
 
 namespace Nexus.Jobs.HangfireSeam;
 
-/// <summary>The Hangfire entry point of every AI job: takes the record (read by <see cref="JobRecordPrefetch"/>), runs the executor, records the result.</summary>
-public sealed class AiJobRunner(JobRecordPrefetch records, NpgsqlDataSource dataSource, JobExecutors executors, CallbackOutbox outbox, ILogger<AiJobRunner> logger)
+/// <summary>The Hangfire entry point of every AI job: takes the record (read by <see cref="JobRecordPrefetch"/>), runs the executor, hands the result to <see cref="JobCompletion"/>.</summary>
+public sealed class AiJobRunner(JobRecordPrefetch records, JobExecutors executors, JobCompletion completion, ILogger<AiJobRunner> logger)
 {
-    // 'failed' may be overwritten: an operator can requeue a failed job from the dashboard.
-    private static readonly JobOutcomeStatement CompleteSql = CallbackOutbox.JobOutcome("""
-        update nexus.ai_jobs
-        set outcome = 'completed', result = @Result::json, error = null,
-            started_at = @StartedAt, completed_at = @CompletedAt, retry_count = @RetryCount
-        where id = @Id and (outcome is null or outcome = 'failed')
-        """, CallbackEvents.JobCompleted);
-
     /// <summary>Runs the job. The arguments after <paramref name="jobId"/> are for the dashboard's benefit.</summary>
     [DisplayName("{1} {0} (workspace {2})")]
     public async Task RunAsync(string jobId, string type, long workspaceId, PerformContext? context, CancellationToken cancellationToken)
     {
         var startedAt = Clock.UtcNowMicros();
-        var hangfireId = long.TryParse(context?.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 0;
+        if (!long.TryParse(context?.BackgroundJob.Id, System.Globalization.CultureInfo.InvariantCulture, out var hangfireId))
+        {
+            throw new InvalidOperationException($"{jobId} was not run by a Hangfire worker (no job context)");
+        }
         var row = await records.TakeAsync(jobId, hangfireId, cancellationToken).WaitAsync(cancellationToken);
         if (row is null)
         {
@@ -48,19 +40,7 @@ public sealed class AiJobRunner(JobRecordPrefetch records, NpgsqlDataSource data
 
         var result = await executors.ExecuteAsync(execution, cancellationToken);
 
-        List<JobOutcomeRow> ended;
-        await using (var connection = await dataSource.OpenConnectionAsync(CancellationToken.None))
-        {
-            // Not cancellable: the work is done, and losing its result to a shutdown would mean doing it again.
-            ended = (await connection.QueryAsync<JobOutcomeRow>(CompleteSql.For(row.CallbackUrl), new
-            {
-                Id = jobId,
-                Result = result.ToJsonString(),
-                StartedAt = startedAt,
-                CompletedAt = Clock.UtcNowMicros(),
-                RetryCount = retryCount,
-            })).AsList();
-        }
-        outbox.AfterJobOutcomes(ended);
+        // Written with the Succeeded state Hangfire applies next, in its commit (see JobCompletion).
+        completion.Completed(hangfireId, new CompletedJob(jobId, result.ToJsonString(), startedAt, Clock.UtcNowMicros(), retryCount, row.CallbackUrl));
     }
 }

@@ -57,6 +57,7 @@ public static class HangfireSetup
         services.AddSingleton<JobOutcomeFilter>();
         services.AddSingleton<TracingFilter>();
         services.AddSingleton<JobRecordPrefetch>();
+        services.AddSingleton<JobCompletion>();
         services.AddSingleton<IJobFilterProvider, NexusJobFilterProvider>();
 
         // Ours, not Hangfire's static JobActivator.Current, so each host runs jobs with its own services.

@@ -13,7 +13,7 @@ namespace Nexus.Jobs.HangfireSeam;
 /// thread culture (their inputs and outputs are JSON, formatted invariantly).
 /// </remarks>
 public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRetryFilter callbackRetry, JobOutcomeFilter outcome, TracingFilter tracing,
-    JobRecordPrefetch prefetch) : IJobFilterProvider
+    JobRecordPrefetch prefetch, JobCompletion completion) : IJobFilterProvider
 {
     public IEnumerable<JobFilter> GetFilters(Job job) =>
         JobFilterProviders.Providers.GetFilters(job)
@@ -21,5 +21,6 @@ public sealed class NexusJobFilterProvider(PerTypeRetryFilter retry, CallbackRet
             .Append(new JobFilter(job?.Type == typeof(CallbackSender) ? callbackRetry.Attribute : retry, JobFilterScope.Global, 20))
             .Append(new JobFilter(outcome, JobFilterScope.Global, 30))
             .Append(new JobFilter(tracing, JobFilterScope.Global, 40))
-            .Append(new JobFilter(prefetch, JobFilterScope.Global, 50));
+            .Append(new JobFilter(prefetch, JobFilterScope.Global, 50))
+            .Append(new JobFilter(completion, JobFilterScope.Global, 60));
 }

@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Dapper;
 using Hangfire.States;
 using Hangfire.Storage;
+using Nexus.Jobs.HangfireSeam.HangfireStorage;
+using Nexus.Jobs.Platform;
 using Npgsql;
 
 namespace Nexus.Jobs.HangfireSeam;
@@ -11,9 +11,10 @@ namespace Nexus.Jobs.HangfireSeam;
 public sealed record JobRecord(long WorkspaceId, string Type, string Params, string? Outcome, string? CallbackUrl, string? RetryCount);
 
 /// <summary>
-/// Starts reading an AI job's record the moment a worker of this process has taken the job (Processing applied, the
-/// job's state lock held), so the read runs while Hangfire commits Processing and releases the lock rather than after;
-/// the runner then takes the finished read instead of making its own round trip.
+/// Has an AI job's record read the moment a worker of this process has taken the job (Processing applied, the job's state
+/// lock held), so the read runs while Hangfire commits Processing and releases the lock rather than after; the runner
+/// then takes the finished read instead of making its own round trip. On the platform storage there is no read to start:
+/// the storage read the record with the job, in the statement after the fetch took the job's lock.
 /// </summary>
 /// <remarks>
 /// Reading under the state lock sees what a read at the job's first line would: a record's outcome changes only by this
@@ -29,17 +30,25 @@ public sealed class JobRecordPrefetch(NpgsqlDataSource dataSource) : IApplyState
         from nexus.ai_jobs where id = @Id
         """;
 
-    private readonly ConcurrentDictionary<long, (long StartedAt, string JobId, Task<JobRecord?> Read)> _reads = new();
+    private readonly WorkerHandoff<Task<JobRecord?>> _reads = new();
     private long _taken;
+    private long _fromStorage;
 
     /// <summary>Test seam: how many runs took a read started here.</summary>
     internal long Taken => Interlocked.Read(ref _taken);
 
+    /// <summary>Test seam: how many of those reads the platform storage had made with the job's own read.</summary>
+    internal long FromStorage => Interlocked.Read(ref _fromStorage);
+
     /// <summary>Test seam: reads started and not yet taken or dropped.</summary>
-    internal int Pending => _reads.Count;
+    internal int Pending => _reads.Pending;
 
     /// <summary>How long a read waits to be taken before it is dropped (a run starts milliseconds after its read).</summary>
-    internal TimeSpan AbandonAfter { get; init; } = TimeSpan.FromMinutes(1);
+    internal TimeSpan AbandonAfter
+    {
+        get => _reads.AbandonAfter;
+        init => _reads.AbandonAfter = value;
+    }
 
     public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
     {
@@ -49,8 +58,19 @@ public sealed class JobRecordPrefetch(NpgsqlDataSource dataSource) : IApplyState
         {
             return;
         }
-        DropAbandoned();
-        _reads[hangfireId] = (Stopwatch.GetTimestamp(), jobId, LoadAsync(jobId, hangfireId, CancellationToken.None));
+        Task<JobRecord?> read;
+        if (context.Connection is PlatformConnection platform && platform.FetchedRecord(context.BackgroundJob.Id) is { } record)
+        {
+            Interlocked.Increment(ref _fromStorage);
+            read = Task.FromResult<JobRecord?>(record);
+        }
+        else
+        {
+            read = LoadAsync(jobId, hangfireId, CancellationToken.None);
+        }
+        // Nobody awaits a dropped read: observe a failure so it is not reported as unobserved.
+        _reads.Put(hangfireId, jobId, read, static dropped =>
+            _ = dropped.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default));
     }
 
     public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
@@ -60,10 +80,10 @@ public sealed class JobRecordPrefetch(NpgsqlDataSource dataSource) : IApplyState
     /// <summary>The read started when this process took the job, or a fresh one.</summary>
     public Task<JobRecord?> TakeAsync(string jobId, long hangfireId, CancellationToken cancellationToken)
     {
-        if (_reads.TryRemove(hangfireId, out var read) && read.JobId == jobId)
+        if (_reads.TryTake(hangfireId, jobId, out var read))
         {
             Interlocked.Increment(ref _taken);
-            return read.Read;
+            return read;
         }
         return LoadAsync(jobId, hangfireId, cancellationToken);
     }
@@ -72,19 +92,5 @@ public sealed class JobRecordPrefetch(NpgsqlDataSource dataSource) : IApplyState
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition(LoadSql, new { Id = jobId, HangfireId = hangfireId }, cancellationToken: cancellationToken));
-    }
-
-    private void DropAbandoned()
-    {
-        var now = Stopwatch.GetTimestamp();
-        var abandoned = (long)(AbandonAfter.TotalSeconds * Stopwatch.Frequency);
-        foreach (var (hangfireId, read) in _reads)
-        {
-            if (now - read.StartedAt >= abandoned && _reads.TryRemove(hangfireId, out var dropped))
-            {
-                // Nobody awaits it: observe a failure so it is not reported as unobserved.
-                _ = dropped.Read.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            }
-        }
     }
 }

@@ -58,7 +58,19 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
         ) p on true
         """;
 
-    private const string ReadFetchedSql = JobColumns + "\nwhere j.id = nullif(current_setting('nexus.fetched_job', true), '')::bigint";
+    // The fetched job also brings the platform's record of an AI job (nexus.ai_jobs, found by its Hangfire job), which the
+    // job's run needs first (see JobRecordPrefetch): read under the same lock, it saves the run a statement of its own.
+    private const string ReadFetchedSql = """
+        select j.id, j.invocationdata, j.arguments, j.createdat, j.statename, p.names, p.pvalues,
+               r.workspace_id, r.type, r.params::text, r.outcome, r.callback_url
+        from hangfire.job j
+        left join lateral (
+            select array_agg(jp.name order by jp.id) as names, array_agg(jp.value order by jp.id) as pvalues
+            from hangfire.jobparameter jp where jp.jobid = j.id
+        ) p on true
+        left join nexus.ai_jobs r on r.hangfire_job_id = j.id
+        where j.id = nullif(current_setting('nexus.fetched_job', true), '')::bigint
+        """;
 
     private const string ReadJobSql = JobColumns + "\nwhere j.id = $1";
 
@@ -180,6 +192,7 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
             S.TransactionOpen = true;
             PlatformFetchedJob? fetched = null;
             JobData? data = null;
+            JobRecord? record = null;
             Run(() =>
             {
                 using var reader = batch.ExecuteReader();
@@ -192,6 +205,9 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
                 if (reader.Read())
                 {
                     data = ToJobData(reader);
+                    record = reader.IsDBNull(7) ? null : new JobRecord(reader.GetInt64(7), reader.GetString(8), reader.GetString(9),
+                        reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+                        data.ParametersSnapshot is { } snapshot && snapshot.TryGetValue("RetryCount", out var retries) ? retries : null);
                 }
             });
             if (fetched is null)
@@ -203,7 +219,7 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
             S.UncommittedFetch = fetched;
             if (data is not null)
             {
-                S.FetchedRead = (fetched.JobId, data);
+                S.FetchedRead = (fetched.JobId, data, record);
             }
             return fetched;
         }
@@ -237,6 +253,15 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
                 }
             });
             return data;
+        }
+    }
+
+    /// <summary>The platform's record of the AI job this connection fetched and still holds locked, read with the job; null otherwise.</summary>
+    internal JobRecord? FetchedRecord(string jobId)
+    {
+        lock (_sync)
+        {
+            return S.TransactionOpen && S.FetchedRead is { } read && read.JobId == jobId ? read.Record : null;
         }
     }
 
@@ -337,12 +362,13 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
     /// Sends a write transaction's commands as one batch: after any lock still to be taken, inside the open transaction
     /// if there is one, ending with COMMIT unless an outer state change still holds a lock in the same transaction.
     /// </summary>
-    internal void Write(IReadOnlyList<NpgsqlBatchCommand> commands, List<Action> afterCommit)
+    /// <remarks><paramref name="readFirst"/>, when given, reads the rows of the first of <paramref name="commands"/>.</remarks>
+    internal void Write(IReadOnlyList<NpgsqlBatchCommand> commands, List<Action> afterCommit, Action<NpgsqlDataReader>? readFirst = null)
     {
         lock (_sync)
         {
             using var batch = new NpgsqlBatch(Pinned());
-            SendPendingLocks(batch);
+            var skip = SendPendingLocks(batch);
             foreach (var command in commands)
             {
                 batch.BatchCommands.Add(command);
@@ -363,7 +389,21 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
                 }
                 return;
             }
-            Run(() => batch.ExecuteNonQuery());
+            if (readFirst is null)
+            {
+                Run(() => batch.ExecuteNonQuery());
+            }
+            else
+            {
+                Run(() =>
+                {
+                    using var reader = Reader(batch, skip);
+                    readFirst(reader);
+                    while (reader.NextResult())
+                    {
+                    }
+                });
+            }
             if (commits)
             {
                 Committed();
@@ -722,7 +762,7 @@ internal sealed class PlatformConnection(PlatformStorage storage) : JobStorageCo
         public NpgsqlConnection? Pinned;
         public bool TransactionOpen;
         public int JobLocks;
-        public (string JobId, JobData Data)? FetchedRead;
+        public (string JobId, JobData Data, JobRecord? Record)? FetchedRead;
         public PlatformFetchedJob? UncommittedFetch;
     }
 

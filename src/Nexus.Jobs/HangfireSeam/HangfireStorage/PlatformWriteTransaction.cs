@@ -119,6 +119,7 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
     private readonly Dictionary<long, (int Mode, TimeSpan In)> _expiry = [];
     private readonly List<(string Key, long Value, long? Seconds)> _counters = [];
     private readonly List<Action> _afterCommit = [];
+    private (NpgsqlBatchCommand Command, Action<NpgsqlDataReader> Read)? _first;
     private PlatformFetchedJob? _acknowledge;
     private PlatformFetchedJob? _acknowledgeDelete;
     private int _stateChanges;
@@ -241,6 +242,20 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
 
     public override void PersistHash(string key) => Add(Command(PersistHashSql, key));
 
+    /// <summary>
+    /// A statement of the platform's own that commits with this transaction: sent first, its rows read by
+    /// <paramref name="read"/>, <paramref name="afterCommit"/> run once the transaction committed (one such statement).
+    /// </summary>
+    internal void AddFirst(NpgsqlBatchCommand command, Action<NpgsqlDataReader> read, Action afterCommit)
+    {
+        if (_first is not null)
+        {
+            throw new InvalidOperationException("A write transaction takes one statement of the platform's own.");
+        }
+        _first = (command, read);
+        _afterCommit.Add(afterCommit);
+    }
+
     /// <summary>Transactional acknowledge: the queue entry goes in the same commit as the job's final state.</summary>
     public override void RemoveFromQueue(IFetchedJob fetchedJob)
     {
@@ -255,7 +270,7 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
     {
         if (_acknowledge is not { } job)
         {
-            connection.Write(Build(), _afterCommit);
+            connection.Write(Build(), _afterCommit, _first?.Read);
             return;
         }
         // The keep-alive must not move the token between reading it here and this commit.
@@ -266,14 +281,18 @@ internal sealed class PlatformWriteTransaction(PlatformConnection connection) : 
                 _acknowledgeDelete = job;
                 _afterCommit.Add(job.MarkRemoved);
             }
-            connection.Write(Build(), _afterCommit);
+            connection.Write(Build(), _afterCommit, _first?.Read);
         }
     }
 
     private List<NpgsqlBatchCommand> Build()
     {
         var fuse = _stateChanges == 1;
-        var commands = new List<NpgsqlBatchCommand>(_commands.Count + 3);
+        var commands = new List<NpgsqlBatchCommand>(_commands.Count + 4);
+        if (_first is { } first)
+        {
+            commands.Add(first.Command);
+        }
         foreach (var build in _commands)
         {
             if (build(fuse) is { } command)
