@@ -290,7 +290,7 @@ public sealed partial class Scenarios(BenchCluster cluster, BenchSettings settin
                 {
                     BaselineName = "bare HF, same settings", Baseline = bi.ToPerforming.P(50), Ratio = bi.ToPerforming.P(50) / pi.ToPerforming.P(50),
                 });
-                report.Add(new Row(section, "p50 stage 3: -> the job's first line (activation; the platform reads its record)", pi.ToFirstLine.P(50), "ms")
+                report.Add(new Row(section, "p50 stage 3: -> the job's first line (activation; the platform takes its record, read with the job)", pi.ToFirstLine.P(50), "ms")
                 {
                     BaselineName = "bare HF, same settings", Baseline = bi.ToFirstLine.P(50), Ratio = bi.ToFirstLine.P(50) / pi.ToFirstLine.P(50),
                 });
