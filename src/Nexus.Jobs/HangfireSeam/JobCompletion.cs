@@ -35,7 +35,10 @@ public sealed class JobCompletion(NpgsqlDataSource dataSource, CallbackOutbox ou
         where id = @Id and (outcome is null or outcome = 'failed')
         """, CallbackEvents.JobCompleted);
 
-    private readonly WorkerHandoff<CompletedJob> _completed = new();
+    // Kept far longer than a read hand-over: Hangfire retries a failed Succeeded change up to ten times, each waiting up
+    // to DistributedLockTimeout for the job's lock, and an outcome dropped before its Succeeded commits would leave the
+    // job succeeded without its result. What is never taken (the job was cancelled while it ran) is small and rare.
+    private readonly WorkerHandoff<CompletedJob> _completed = new() { AbandonAfter = TimeSpan.FromHours(1) };
 
     /// <summary>Test seam: outcomes handed over and not yet written or dropped.</summary>
     internal int Pending => _completed.Pending;

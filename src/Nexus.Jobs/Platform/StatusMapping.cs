@@ -33,8 +33,8 @@ public static class StatusMapping
             // Waiting in a queue, waiting for a retry, or waiting on an earlier batch job.
             "Enqueued" or "Scheduled" or "Awaiting" => JobStatus.Queued,
             "Processing" => JobStatus.Running,
-            // The outcome row is written by the worker just before Hangfire records these states,
-            // so these arms only matter for the moment in between or a crash in that moment.
+            // Our outcome commits with Succeeded on the platform storage, and just before these states elsewhere
+            // (the stock storage, failures, cancellations), so these arms only matter for that moment or a crash in it.
             "Succeeded" => JobStatus.Completed,
             "Failed" => JobStatus.Failed,
             "Deleted" => JobStatus.Cancelled,
